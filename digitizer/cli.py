@@ -1,0 +1,180 @@
+"""The ``digitizer`` command line.
+
+A stable contract that others script against: ``process --json`` prints one JSON object per
+document per line on stdout; every error is one line on stderr with a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from digitizer import __version__
+from digitizer.config import Layout, default_config_root, default_home
+from digitizer.errors import DigitizerError
+from digitizer.keys import describe_certificate, init_demo_keys
+from digitizer.profiles import find_profile
+from digitizer.records import DocumentResult
+from digitizer.runner import Run, collect_inputs, prepare
+from digitizer.store import Store, default_url
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Digitize OSS dossiers: scans in, signed searchable PDF/A out.")
+keys_app = typer.Typer(no_args_is_help=True, help="Signing certificates.")
+app.add_typer(keys_app, name="keys")
+
+err = Console(stderr=True)
+
+
+class _State:
+    def __init__(self, home: Path, config: Path) -> None:
+        self.layout = Layout(home=home, config_root=config)
+
+    @property
+    def store_url(self) -> str:
+        return os.environ.get("DIGITIZER_DB_URL") or default_url(self.layout.home)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    home: Annotated[Path | None, typer.Option(
+        help="Folder for all state (database, archive, keys). Default: $DIGITIZER_HOME "
+             "or ~/.local/share/digitizer.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        help="Folder holding scanner_profiles/, pipelines/, schemas/. "
+             "Default: $DIGITIZER_CONFIG or the installed checkout.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx.obj = _State((home or default_home()).expanduser().resolve(),
+                     (config or default_config_root()).expanduser().resolve())
+
+
+@app.command()
+def process(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Scan files or folders of scans.")],
+    profile: Annotated[str, typer.Option(help="Scanner profile name.")] = "default",
+    workers: Annotated[int, typer.Option(help="Worker processes (default: all cores).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per document.")] = False,
+) -> None:
+    """Process files now: OCR, PDF/A, sign, register. Originals are never changed."""
+    state: _State = ctx.obj
+    prof = find_profile(state.layout.profiles_dir, profile)
+    plan = prepare(state.layout, prof)
+    files = collect_inputs(paths)
+    store = Store(state.store_url)
+    n_workers = workers if workers > 0 else (os.cpu_count() or 1)
+    run = Run(plan, store, n_workers)
+    results: list[DocumentResult] = []
+    if as_json:
+        for result in run.results(files):
+            results.append(result)
+            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+    else:
+        with Progress(
+            TextColumn("[bold]processing"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[pages]} pages"), TimeElapsedColumn(),
+            TimeRemainingColumn(), TextColumn("{task.fields[current]}"),
+            console=err, transient=False,
+        ) as bar:
+            task = bar.add_task("process", total=len(files), pages=0, current="")
+            pages = 0
+            for result in run.results(files):
+                results.append(result)
+                pages += len(result.pages)
+                bar.update(task, advance=1, pages=pages, current=Path(result.source).name)
+        _print_summary(results, state.layout, store.url, plan.profile.name)
+    store.close()
+    if any(r.status == "failed" for r in results):
+        raise typer.Exit(1)
+
+
+def _print_summary(results: list[DocumentResult], layout: Layout, url: str, profile: str) -> None:
+    out = Console()
+    table = Table(title=f"digitizer {__version__}: {len(results)} file(s), profile '{profile}'")
+    for column in ("file", "status", "pages", "type", "ocr conf", "output / error"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        conf = (sum(p.ocr_confidence for p in r.pages) / len(r.pages)) if r.pages else 0.0
+        colour = {"registered": "green", "duplicate": "yellow", "failed": "red"}.get(r.status, "")
+        table.add_row(Path(r.source).name, f"[{colour}]{r.status}[/]", str(len(r.pages) or ""),
+                      r.doc_type, f"{conf:.0f}" if r.pages else "", r.error or r.output or "")
+    out.print(table)
+    counts = Counter(r.status for r in results)
+    out.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to do")
+    out.print(f"store: {url}\narchive: {layout.archive}")
+
+
+@keys_app.command("init")
+def keys_init(ctx: typer.Context) -> None:
+    """Create the demo office CA and signing certificate (only if absent)."""
+    state: _State = ctx.obj
+    state.layout.prepare()
+    keys = init_demo_keys(state.layout.home)
+    info = describe_certificate(keys.p12_path, keys.password_path.read_bytes().strip())
+    out = Console()
+    out.print(f"demo signing certificate: {keys.p12_path}")
+    out.print(f"  subject: {info.subject}\n  issuer:  {info.issuer}")
+    out.print(f"  valid until: {info.not_after:%Y-%m-%d}")
+    out.print(f"demo CA certificate: {keys.ca_cert_path}")
+    out.print("[yellow]DEMO keys: not for legal use. A real office sets [signing] pkcs12 in its "
+              "scanner profile to its own certificate.[/]")
+
+
+@keys_app.command("show")
+def keys_show(
+    ctx: typer.Context,
+    profile: Annotated[str, typer.Option(help="Scanner profile name.")] = "default",
+) -> None:
+    """Show the certificate a profile signs with, and its expiry."""
+    state: _State = ctx.obj
+    prof = find_profile(state.layout.profiles_dir, profile)
+    p12 = prof.signing.pkcs12_path(state.layout.home)
+    info = describe_certificate(p12, prof.signing.password(state.layout.home))
+    out = Console()
+    out.print(f"{p12}\n  subject: {info.subject}\n  issuer:  {info.issuer}\n"
+              f"  serial:  {info.serial}\n  valid:   {info.not_before:%Y-%m-%d} .. "
+              f"{info.not_after:%Y-%m-%d}")
+
+
+def main() -> None:
+    """Entry point: turn every DigitizerError into one line and its exit code."""
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    try:
+        code = app(standalone_mode=False)
+    except DigitizerError as exc:
+        err.print(f"digitizer: error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("digitizer: interrupted", highlight=False)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)

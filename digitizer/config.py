@@ -1,0 +1,70 @@
+"""Where things live: the home folder (state) and the configuration folders.
+
+State (database, archive of signed PDFs, keys) lives under ``$DIGITIZER_HOME`` or
+``--home``; configuration (``scanner_profiles/``, ``pipelines/``, ``schemas/``) is read from
+``$DIGITIZER_CONFIG`` if set, else from the checkout the package runs from, so that an
+office edits files, not code.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from digitizer.errors import ConfigurationError
+
+
+def default_home() -> Path:
+    env = os.environ.get("DIGITIZER_HOME")
+    if env:
+        return Path(env).expanduser()
+    data = os.environ.get("XDG_DATA_HOME")
+    base = Path(data).expanduser() if data else Path.home() / ".local" / "share"
+    return base / "digitizer"
+
+
+def default_config_root() -> Path:
+    env = os.environ.get("DIGITIZER_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    return Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The folders of one installation."""
+
+    home: Path
+    config_root: Path
+
+    @property
+    def database(self) -> Path:
+        return self.home / "digitizer.db"
+
+    @property
+    def archive(self) -> Path:
+        return self.home / "archive"
+
+    @property
+    def keys(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def profiles_dir(self) -> Path:
+        return self.config_root / "scanner_profiles"
+
+    @property
+    def pipelines_dir(self) -> Path:
+        return self.config_root / "pipelines"
+
+    def prepare(self) -> None:
+        """Create the state folders (not the config ones: those are the office's files)."""
+        try:
+            for folder in (self.home, self.archive):
+                folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot create the home folder {self.home}: {exc.strerror}; "
+                "set DIGITIZER_HOME or --home to a writable folder"
+            ) from exc

@@ -1,0 +1,186 @@
+"""Scanner profiles: one TOML file per scanner or workstation in ``scanner_profiles/``.
+
+A profile says how a workstation's scans are to be read, which pipeline runs, which unit
+(commune) the office is, and which certificate signs. Loading validates every key and names
+the file and the key in its one-line error, because the people who edit these files are
+office IT, not developers.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from digitizer.errors import ConfigurationError
+from digitizer.records import PdfALevel
+
+ColourPolicy = Literal["keep", "grey", "bw"]
+
+_COLOUR_POLICIES = ("keep", "grey", "bw")
+_PDFA_LEVELS = ("1b", "2b")
+_ENGINES = ("tesserocr", "cli")
+DEMO_KEY = "demo"
+
+
+@dataclass(frozen=True, slots=True)
+class SigningSettings:
+    """``pkcs12 = "demo"`` uses the demo certificate of ``digitizer keys init``."""
+
+    pkcs12: str
+    password_env: str
+    password_file: str
+    reason: str
+    location: str
+
+    @property
+    def uses_demo_key(self) -> bool:
+        return self.pkcs12 == DEMO_KEY
+
+    def pkcs12_path(self, home: Path) -> Path:
+        return home / "keys" / "demo-signer.p12" if self.uses_demo_key else _expand(self.pkcs12, home)
+
+    def password(self, home: Path) -> bytes | None:
+        """The PKCS#12 password: environment variable first, then the password file."""
+        if self.password_env and self.password_env in os.environ:
+            return os.environ[self.password_env].encode()
+        file = home / "keys" / "demo-signer.password" if self.uses_demo_key and not self.password_file \
+            else (_expand(self.password_file, home) if self.password_file else None)
+        if file is None:
+            return None
+        try:
+            return file.read_text(encoding="utf-8").strip().encode()
+        except OSError as exc:
+            raise ConfigurationError(f"cannot read the certificate password file {file}: "
+                                     f"{exc.strerror}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class ScannerProfile:
+    name: str
+    source: Path
+    description: str
+    pipeline: str
+    unit_code: str
+    unit_name: str
+    default_dpi: float
+    languages: tuple[str, ...]
+    ocr_engine: Literal["tesserocr", "cli"]
+    colour: ColourPolicy
+    pdfa_level: PdfALevel
+    jpeg_quality: int
+    max_page_pixels: int
+    max_pages: int
+    signing: SigningSettings
+
+
+def _expand(value: str, home: Path) -> Path:
+    return Path(os.path.expandvars(value.replace("${DIGITIZER_HOME}", str(home)))).expanduser()
+
+
+class _Reader:
+    """Typed access to a TOML table that reports ``file: key: problem``."""
+
+    def __init__(self, source: Path, data: dict[str, Any], prefix: str = "") -> None:
+        self.source, self.data, self.prefix = source, data, prefix
+
+    def fail(self, key: str, problem: str) -> ConfigurationError:
+        return ConfigurationError(f"{self.source}: '{self.prefix}{key}' {problem}")
+
+    def table(self, key: str) -> _Reader:
+        value = self.data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(key, "must be a table")
+        return _Reader(self.source, value, f"{self.prefix}{key}.")
+
+    def str_(self, key: str, default: str | None = None, choices: tuple[str, ...] = ()) -> str:
+        value = self.data.get(key, default)
+        if value is None:
+            raise self.fail(key, "is required")
+        if not isinstance(value, str):
+            raise self.fail(key, f"must be a string, not {type(value).__name__}")
+        if choices and value not in choices:
+            raise self.fail(key, f"must be one of {', '.join(choices)} (got '{value}')")
+        return value
+
+    def int_(self, key: str, default: int, low: int, high: int) -> int:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(key, "must be a number")
+        if not low <= value <= high:
+            raise self.fail(key, f"must be between {low} and {high} (got {value})")
+        return int(value)
+
+    def str_list(self, key: str, default: list[str]) -> tuple[str, ...]:
+        value = self.data.get(key, default)
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            raise self.fail(key, "must be a non-empty list of strings")
+        return tuple(value)
+
+    def reject_unknown(self, known: set[str]) -> None:
+        for key in self.data:
+            if key not in known:
+                raise self.fail(key, "is not a known setting (typo?)")
+
+
+def load_profile(path: Path) -> ScannerProfile:
+    """Read and validate one profile file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(f"{path}: cannot read: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path}: not valid TOML: {exc}") from exc
+    r = _Reader(path, data)
+    r.reject_unknown({"name", "description", "pipeline", "unit_code", "unit_name", "default_dpi",
+                      "languages", "colour", "pdfa_level", "jpeg_quality", "ocr", "limits",
+                      "signing", "hot_folder", "originals"})
+    unit_code = r.str_("unit_code", "")
+    if unit_code and not unit_code.isdigit():
+        raise r.fail("unit_code", f"must be the unit's numeric code (got '{unit_code}')")
+    ocr, limits, signing = r.table("ocr"), r.table("limits"), r.table("signing")
+    ocr.reject_unknown({"engine"})
+    limits.reject_unknown({"max_page_pixels", "max_pages"})
+    signing.reject_unknown({"pkcs12", "password_env", "password_file", "reason", "location"})
+    name = r.str_("name", path.stem)
+    if name != path.stem:
+        raise r.fail("name", f"must match the file name '{path.stem}'")
+    return ScannerProfile(
+        name=name,
+        source=path,
+        description=r.str_("description", ""),
+        pipeline=r.str_("pipeline", "process"),
+        unit_code=unit_code,
+        unit_name=r.str_("unit_name", ""),
+        default_dpi=float(r.int_("default_dpi", 300, 72, 1200)),
+        languages=r.str_list("languages", ["vie"]),
+        ocr_engine=cast(Literal["tesserocr", "cli"], ocr.str_("engine", "tesserocr", _ENGINES)),
+        colour=cast(ColourPolicy, r.str_("colour", "keep", _COLOUR_POLICIES)),
+        pdfa_level=cast(PdfALevel, r.str_("pdfa_level", "2b", _PDFA_LEVELS)),
+        jpeg_quality=r.int_("jpeg_quality", 80, 30, 95),
+        max_page_pixels=limits.int_("max_page_pixels", 80_000_000, 1_000_000, 400_000_000),
+        max_pages=limits.int_("max_pages", 500, 1, 10_000),
+        signing=SigningSettings(
+            pkcs12=signing.str_("pkcs12", DEMO_KEY),
+            password_env=signing.str_("password_env", "DIGITIZER_P12_PASSWORD"),
+            password_file=signing.str_("password_file", ""),
+            reason=signing.str_("reason", "Số hóa hồ sơ, kết quả giải quyết TTHC"),
+            location=signing.str_("location", ""),
+        ),
+    )
+
+
+def profile_path(profiles_dir: Path, name: str) -> Path:
+    return profiles_dir / f"{name}.toml"
+
+
+def find_profile(profiles_dir: Path, name: str) -> ScannerProfile:
+    path = profile_path(profiles_dir, name)
+    if not path.exists():
+        known = sorted(p.stem for p in profiles_dir.glob("*.toml"))
+        raise ConfigurationError(
+            f"no scanner profile '{name}' in {profiles_dir} (known: {', '.join(known) or 'none'})"
+        )
+    return load_profile(path)

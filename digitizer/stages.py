@@ -1,0 +1,258 @@
+"""The pipeline's stages, as plain typed functions, and the per-process worker that runs them.
+
+A :class:`Worker` is created once per worker process: it owns the OCR engine (model loaded
+once) and the signer (key loaded once), and turns one input file into one signed PDF/A plus
+a :class:`~digitizer.records.DocumentResult`. Registering in the store is the parent's job
+(one writer), and it happens only after the signed PDF is durable on disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from digitizer import __version__, geometry
+from digitizer.errors import DigitizerError
+from digitizer.geometry import PageGeometry
+from digitizer.ingest import IngestLimits, ScanPage, read_pages
+from digitizer.ocr import OcrEngine, PageText, open_engine
+from digitizer.pdfa import write_pdfa
+from digitizer.pipelines import PipelineDefinition
+from digitizer.profiles import ColourPolicy, ScannerProfile
+from digitizer.records import DocumentMetadata, DocumentResult, PageRaster, PageResult
+from digitizer.signing import Signer, load_signer, sign_pdf
+
+log = logging.getLogger(__name__)
+
+# A page whose OCR is this poor may be upside down after all: read it the other way too.
+_RETRY_FLIP_BELOW_CONFIDENCE = 55.0
+_RETRY_FLIP_MIN_WORDS = 15
+_PROBE_BAND_INCHES = 1.2
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSettings:
+    """Everything a worker process needs; picklable, sent once when the worker starts."""
+
+    profile: ScannerProfile
+    pipeline: PipelineDefinition
+    tessdata: Path
+    pkcs12: Path | None
+    pkcs12_password: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    source: Path
+    sha256: str
+    document_id: str
+    output: Path
+
+
+def document_id_for(sha256: str) -> str:
+    """Derived from the content, so a re-run after a crash writes the same output again."""
+    return sha256[:16]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ----------------------------------------------------------------------------- stages
+
+
+def apply_colour_policy(page: ScanPage, policy: ColourPolicy) -> Image.Image:
+    """The page image as it will be archived: faithful to the scan unless told otherwise."""
+    img = page.image
+    if policy == "grey" and img.mode == "RGB":
+        return img.convert("L")
+    if policy == "bw" and img.mode != "1":
+        grey = np.asarray(img.convert("L"))
+        _, binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        return Image.fromarray(binary).convert("1")
+    return img
+
+
+def orient(
+    img: Image.Image, dpi: float, engine: OcrEngine, *, probe: bool
+) -> tuple[Image.Image, PageGeometry]:
+    """Turn the page upright and deskew it; settle a close up/down vote with an OCR probe."""
+    gray = geometry.to_gray(img)
+    geom = geometry.measure(gray, dpi)
+    if probe and not geom.updown_certain:
+        geom = _probe_updown(gray, dpi, geom, engine)
+    return geometry.apply(img, geom), geom
+
+
+def _probe_updown(
+    gray: NDArray[np.uint8], dpi: float, geom: PageGeometry, engine: OcrEngine
+) -> PageGeometry:
+    """OCR the inkiest strip of the page both ways up; keep the more confident reading."""
+    upright = np.asarray(geometry.apply(Image.fromarray(gray), geom))
+    band = _inkiest_band(upright, dpi)
+    if band is None:
+        return geom
+    as_is = engine.recognize(band, dpi, block=True).mean_confidence
+    turned = engine.recognize(np.ascontiguousarray(band[::-1, ::-1]), dpi, block=True)
+    log.debug("orientation probe: %.1f as is, %.1f turned", as_is, turned.mean_confidence)
+    return geom.flipped() if turned.mean_confidence > as_is + 5 else geom
+
+
+def _inkiest_band(gray: NDArray[np.uint8], dpi: float) -> NDArray[np.uint8] | None:
+    mask = geometry.ink_mask(gray, dpi)
+    rows = mask.sum(axis=1).astype(np.float64)
+    scale = gray.shape[0] / mask.shape[0]
+    window = max(1, int(_PROBE_BAND_INCHES * dpi / scale))
+    if rows.sum() == 0 or window >= rows.size:
+        return None
+    sums = np.convolve(rows, np.ones(window), mode="valid")
+    top = int(np.argmax(sums) * scale)
+    return np.ascontiguousarray(gray[top : top + int(window * scale)])
+
+
+def recognize(
+    img: Image.Image, original: Image.Image, geom: PageGeometry, dpi: float, engine: OcrEngine,
+    *, orient_enabled: bool,
+) -> tuple[Image.Image, PageGeometry, PageText]:
+    """OCR the upright page; if it reads badly, try it turned by 180° and keep the better."""
+    text = engine.recognize(geometry.to_gray(img), dpi)
+    if (
+        orient_enabled
+        and len(text.words) >= _RETRY_FLIP_MIN_WORDS
+        and text.mean_confidence < _RETRY_FLIP_BELOW_CONFIDENCE
+    ):
+        alt_geom = geom.flipped()
+        alt_img = geometry.apply(original, alt_geom)
+        alt_text = engine.recognize(geometry.to_gray(alt_img), dpi)
+        if alt_text.mean_confidence > text.mean_confidence + 10:
+            log.info("page read better turned by 180° (%.0f > %.0f)",
+                     alt_text.mean_confidence, text.mean_confidence)
+            return alt_img, alt_geom, alt_text
+    return img, geom, text
+
+
+# ----------------------------------------------------------------------------- worker
+
+
+class Worker:
+    """Runs the pipeline's stages on one file at a time, in one process."""
+
+    def __init__(self, settings: WorkerSettings) -> None:
+        self.settings = settings
+        profile = settings.profile
+        self.limits = IngestLimits(
+            default_dpi=profile.default_dpi,
+            max_page_pixels=profile.max_page_pixels,
+            max_pages=profile.max_pages,
+        )
+        self.engine = open_engine(profile.ocr_engine, profile.languages, settings.tessdata)
+        self.signer: Signer | None = None
+        if settings.pipeline.runs("sign"):
+            assert settings.pkcs12 is not None
+            self.signer = load_signer(settings.pkcs12, settings.pkcs12_password)
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def process(self, job: Job) -> DocumentResult:
+        """Never raises for a bad input: the failure is the result."""
+        started = time.perf_counter()
+        result = DocumentResult(source=str(job.source), sha256=job.sha256, status="failed")
+        try:
+            self._process(job, result)
+        except DigitizerError as exc:
+            result.status, result.error = "failed", str(exc)
+        except MemoryError:
+            result.status, result.error = "failed", "out of memory while decoding the file"
+        except Exception as exc:  # a defect or a library failing on odd input: never stop the run
+            log.exception("unexpected failure on %s", job.source)
+            result.status = "failed"
+            result.error = f"internal error: {exc.__class__.__name__}: {str(exc)[:200]}"
+        result.seconds = time.perf_counter() - started
+        if result.status == "failed":
+            result.pages = []
+        return result
+
+    def _process(self, job: Job, result: DocumentResult) -> None:
+        settings, profile = self.settings, self.settings.profile
+        pipeline = settings.pipeline
+        scans = read_pages(job.source, self.limits)
+        metadata = DocumentMetadata(
+            document_id=job.document_id,
+            title=job.source.name,
+            doc_type=result.doc_type,
+            unit_code=profile.unit_code or None,
+            unit_name=profile.unit_name or None,
+            created=dt.datetime.now(dt.UTC),
+            producer=f"digitizer {__version__}",
+        )
+        rasters = list(self._pages(scans, result, orient_enabled=pipeline.runs("orient")))
+        job.output.parent.mkdir(parents=True, exist_ok=True)
+        unsigned = job.output.with_name(f".{job.output.stem}.{os.getpid()}.unsigned.pdf")
+        try:
+            write_pdfa(rasters, metadata, unsigned, level=profile.pdfa_level,
+                       jpeg_quality=profile.jpeg_quality)
+            del rasters
+            if self.signer is not None:
+                sign_pdf(self.signer, unsigned, job.output, reason=profile.signing.reason,
+                         location=profile.signing.location or None)
+            else:
+                _durable_rename(unsigned, job.output)
+        finally:
+            unsigned.unlink(missing_ok=True)
+        result.output = str(job.output)
+        result.output_sha256 = sha256_of(job.output)
+        result.document_id = job.document_id
+        result.status = "registered"
+
+    def _pages(
+        self, scans: list[ScanPage], result: DocumentResult, *, orient_enabled: bool
+    ) -> Iterator[PageRaster]:
+        probe = self.settings.pipeline.probe_uncertain_orientation
+        for scan in scans:
+            original = apply_colour_policy(scan, self.settings.profile.colour)
+            if orient_enabled:
+                img, geom = orient(original, scan.dpi, self.engine, probe=probe)
+            else:
+                img, geom = original, PageGeometry(0, 0.0, 0.0)
+            img, geom, text = recognize(img, original, geom, scan.dpi, self.engine,
+                                        orient_enabled=orient_enabled)
+            result.pages.append(
+                PageResult(
+                    width=img.width,
+                    height=img.height,
+                    dpi=scan.dpi,
+                    colour_mode={"1": "bw", "L": "grey"}.get(img.mode, "colour"),
+                    rotation=geom.rotation,
+                    skew_deg=geom.skew_deg,
+                    ocr_confidence=round(text.mean_confidence, 2),
+                    words=text.words,
+                )
+            )
+            yield PageRaster(img, scan.dpi, text.words)
+
+
+def _durable_rename(src: Path, dst: Path) -> None:
+    with src.open("rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(src, dst)
+    dir_fd = os.open(dst.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

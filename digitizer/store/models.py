@@ -1,0 +1,153 @@
+"""SQLAlchemy 2.x tables of the store.
+
+Names follow the domain. Every OCR word is kept with its box and confidence so that
+classification, extraction and re-indexing never need to OCR a page again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Unit(Base):
+    """An administrative unit (province, district, commune) with its validity dates.
+
+    Units are data: they were merged and renumbered on 1 July 2025, and archival documents
+    keep the old ones, so a unit is never deleted, only closed with ``valid_to``.
+    """
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))  # province | district | commune
+    parent_code: Mapped[str | None] = mapped_column(String(16))
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+
+    __table_args__ = (UniqueConstraint("code", "level", "valid_from", name="uq_unit_code"),)
+
+
+class Document(Base):
+    """One input file, digitized: its signed PDF/A, its type and its unit."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    source_path: Mapped[str] = mapped_column(Text)
+    source_name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    doc_type: Mapped[str] = mapped_column(String(64), index=True, default="unknown")
+    doc_type_confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    profile: Mapped[str] = mapped_column(String(64))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    page_count: Mapped[int] = mapped_column(Integer)
+    output_path: Mapped[str] = mapped_column(Text)
+    output_sha256: Mapped[str] = mapped_column(String(64))
+    pdfa_level: Mapped[str] = mapped_column(String(4))
+    ocr_engine: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    pages: Mapped[list[Page]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="Page.page_no"
+    )
+    fields: Mapped[list[Field]] = relationship(
+        back_populates="document", cascade="all, delete-orphan"
+    )
+
+
+class Page(Base):
+    __tablename__ = "pages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    page_no: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    dpi: Mapped[float] = mapped_column(Float)
+    colour_mode: Mapped[str] = mapped_column(String(8))
+    rotation: Mapped[int] = mapped_column(Integer)
+    skew_deg: Mapped[float] = mapped_column(Float)
+    ocr_confidence: Mapped[float] = mapped_column(Float)
+
+    document: Mapped[Document] = relationship(back_populates="pages")
+
+    __table_args__ = (UniqueConstraint("document_id", "page_no", name="uq_page_no"),)
+
+
+class OcrWordRow(Base):
+    """A recognised word in pixel coordinates of the stored (upright, deskewed) page."""
+
+    __tablename__ = "ocr_words"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(255))
+    left: Mapped[int] = mapped_column(Integer)
+    top: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    confidence: Mapped[float] = mapped_column(Float)
+    block: Mapped[int] = mapped_column(Integer)
+    line: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_ocr_words_page", "page_id", "seq"),)
+
+
+class Field(Base):
+    """An extracted key field of a document (filled by document understanding)."""
+
+    __tablename__ = "fields"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16))
+    page_no: Mapped[int | None] = mapped_column(Integer)
+
+    document: Mapped[Document] = relationship(back_populates="fields")
+
+    __table_args__ = (UniqueConstraint("document_id", "name", name="uq_field_name"),)
+
+
+class JournalEntry(Base):
+    """What happened to a file, step by step: the processing journal.
+
+    Failures are recorded here (not as documents) so that a fixed file can be retried.
+    """
+
+    __tablename__ = "journal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    document_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    source_path: Mapped[str] = mapped_column(Text)
+    event: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,145 @@
+"""The store's operations: open, look up by content hash, register, journal.
+
+SQLite at ``$DIGITIZER_HOME/digitizer.db`` by default (embedded, nothing to start);
+any SQLAlchemy URL by setting. One writer (the CLI's main process) registers results,
+so SQLite's single-writer rule is never in the way of the OCR workers.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, insert, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from digitizer.errors import StoreError
+from digitizer.records import DocumentResult
+from digitizer.store.models import (
+    Base,
+    Document,
+    Field,
+    JournalEntry,
+    OcrWordRow,
+    Page,
+    Unit,
+)
+
+log = logging.getLogger(__name__)
+
+
+def default_url(home: Path) -> str:
+    return f"sqlite:///{home / 'digitizer.db'}"
+
+
+def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+    cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Store:
+    """A handle on the store; cheap to keep for a whole run."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            self.engine: Engine = create_engine(url, future=True)
+            if self.engine.dialect.name == "sqlite":
+                event.listen(self.engine, "connect", _sqlite_pragmas)
+            Base.metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the store at {url}: {exc.__class__.__name__}: "
+                             f"{str(exc).splitlines()[0]}") from exc
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ----------------------------------------------------------------- look-ups
+
+    def document_by_sha256(self, sha256: str) -> Document | None:
+        with self.session() as s:
+            return s.scalars(select(Document).where(Document.sha256 == sha256)).first()
+
+    def ensure_unit(self, code: str, name: str, level: str = "commune") -> int:
+        """The id of a unit declared by a profile, adding it the first time it is seen."""
+        with self.session() as s, s.begin():
+            unit = s.scalars(
+                select(Unit).where(Unit.code == code, Unit.level == level, Unit.valid_to.is_(None))
+            ).first()
+            if unit is None:
+                unit = Unit(code=code, name=name, level=level)
+                s.add(unit)
+                s.flush()
+            return unit.id
+
+    # ----------------------------------------------------------------- writes
+
+    def register(self, result: DocumentResult, *, profile: str, pdfa_level: str,
+                 ocr_engine: str, unit_id: int | None) -> None:
+        """Record a processed document with all its pages, words and fields, atomically.
+
+        The signed PDF must already be durable on disk: the record is the commit point.
+        """
+        assert result.document_id and result.output and result.output_sha256
+        try:
+            with self.session() as s, s.begin():
+                doc = Document(
+                    id=result.document_id,
+                    sha256=result.sha256,
+                    source_path=result.source,
+                    source_name=Path(result.source).name,
+                    status=result.status,
+                    doc_type=result.doc_type,
+                    doc_type_confidence=result.doc_type_confidence,
+                    profile=profile,
+                    unit_id=unit_id,
+                    page_count=len(result.pages),
+                    output_path=result.output,
+                    output_sha256=result.output_sha256,
+                    pdfa_level=pdfa_level,
+                    ocr_engine=ocr_engine,
+                )
+                s.add(doc)
+                for name, fv in result.fields.items():
+                    s.add(Field(document=doc, name=name, value=fv.value, confidence=fv.confidence,
+                                status=fv.status, page_no=fv.page_no))
+                for page_no, page in enumerate(result.pages, start=1):
+                    row = Page(document=doc, page_no=page_no, width=page.width,
+                               height=page.height, dpi=page.dpi, colour_mode=page.colour_mode,
+                               rotation=page.rotation, skew_deg=page.skew_deg,
+                               ocr_confidence=page.ocr_confidence)
+                    s.add(row)
+                    s.flush()
+                    if page.words:
+                        s.execute(
+                            insert(OcrWordRow),
+                            [
+                                {"page_id": row.id, "seq": i, "text": w.text[:255],
+                                 "left": w.left, "top": w.top, "width": w.width,
+                                 "height": w.height, "confidence": w.confidence,
+                                 "block": w.block, "line": w.line}
+                                for i, w in enumerate(page.words)
+                            ],
+                        )
+                s.add(JournalEntry(sha256=result.sha256, document_id=result.document_id,
+                                   source_path=result.source, event="registered",
+                                   detail=result.output))
+        except IntegrityError as exc:
+            raise StoreError(f"document {result.document_id} is already registered") from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot register {result.source}: {exc.__class__.__name__}") from exc
+
+    def journal(self, *, source: str, event_name: str, sha256: str | None = None,
+                document_id: str | None = None, detail: str | None = None) -> None:
+        with self.session() as s, s.begin():
+            s.add(JournalEntry(sha256=sha256, document_id=document_id, source_path=source,
+                               event=event_name, detail=detail))

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Install everything digitizer needs on a fresh Debian machine: system packages,
+# a virtualenv in .venv and the package itself (editable).
+#   scripts/setup.sh          runtime only (Tesseract, poppler, fonts)
+#   scripts/setup.sh --test   also the independent checkers used by the tests
+# Idempotent: re-running only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+runtime_pkgs=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd poppler-utils
+              qpdf fonts-dejavu-core fonts-noto-core fonts-freefont-ttf fonts-texgyre
+              libtiff6 python3-venv)
+test_pkgs=(libpdfbox2-java libjaxb-api-java libactivation-java default-jre-headless)
+
+pkgs=("${runtime_pkgs[@]}")
+[ "$want_test" = 1 ] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" != 0 ] && SUDO="sudo"
+  echo "setup: installing system packages: ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-$want_test
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  if [ "$want_test" = 1 ]; then
+    .venv/bin/python -m pip install -q -e '.[test]'
+  else
+    .venv/bin/python -m pip install -q -e .
+  fi
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
