@@ -221,7 +221,7 @@ def _plan_pdf_page(page: pikepdf.Page, limits: IngestLimits, index: int) -> tupl
     mode: ColourMode = "colour"
     found = False
     try:
-        images = list(page.images.values())
+        images = list(page.get_images().values())
     except (pikepdf.PdfError, KeyError, ValueError):
         images = []
     for raw in images:
