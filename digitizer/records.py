@@ -102,6 +102,7 @@ class DocumentResult:
     output: str | None = None
     output_sha256: str | None = None
     seconds: float = 0.0
+    peak_rss_mb: float = 0.0  # of the worker process that made it (for benchmarks)
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import resource
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -184,6 +185,7 @@ class Worker:
             result.status = "failed"
             result.error = f"internal error: {exc.__class__.__name__}: {str(exc)[:200]}"
         result.seconds = time.perf_counter() - started
+        result.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if result.status == "failed":
             result.pages = []
         return result

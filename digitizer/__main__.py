@@ -1,0 +1,5 @@
+"""``python -m digitizer`` runs the CLI."""
+
+from digitizer.cli import main
+
+main()
