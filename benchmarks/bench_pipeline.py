@@ -42,9 +42,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def generate(out: Path, count: int, seed: int) -> None:
     subprocess.run(
-        [sys.executable, "-m", "samples.generate", "--preset", "bench", "--out", str(out),
-         "--count", str(count), "--seed", str(seed)],
-        check=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "samples.generate",
+            "--preset",
+            "bench",
+            "--out",
+            str(out),
+            "--count",
+            str(count),
+            "--seed",
+            str(seed),
+        ],
+        check=True,
+        cwd=ROOT,
     )
 
 
@@ -60,8 +72,9 @@ def page_images(scans: list[Path], out: Path) -> list[tuple[Path, float]]:
     return pages
 
 
-def raw_tesseract(pages: list[tuple[Path, float]], workers: int, lang: str,
-                  extra: list[str] | None = None) -> tuple[float, list[str]]:
+def raw_tesseract(
+    pages: list[tuple[Path, float]], workers: int, lang: str, extra: list[str] | None = None
+) -> tuple[float, list[str]]:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
 
     def one(item: tuple[Path, float]) -> str:
@@ -75,7 +88,9 @@ def raw_tesseract(pages: list[tuple[Path, float]], workers: int, lang: str,
     return time.perf_counter() - started, outputs
 
 
-def run_pipeline(scans_dir: Path, home: Path, workers: int) -> tuple[float, list[dict[str, object]]]:
+def run_pipeline(
+    scans_dir: Path, home: Path, workers: int
+) -> tuple[float, list[dict[str, object]]]:
     layout = Layout(home=home, config_root=ROOT)
     plan = prepare(layout, find_profile(layout.profiles_dir, "default"))
     store = Store(default_url(home))
@@ -98,8 +113,9 @@ def _norm(text: str) -> str:
 
 def cer(pdf: Path, truth_lines: list[str]) -> tuple[int, int]:
     """Edit distance and truth length, whitespace-normalised, over the whole document."""
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     got_lines = [_norm(line) for line in text.splitlines() if line.strip()]
     truth = [_norm(line) for line in truth_lines if line.strip()]
     # Lines set side by side (header blocks) may come out in either order: compare
@@ -110,21 +126,27 @@ def cer(pdf: Path, truth_lines: list[str]) -> tuple[int, int]:
         if not remaining:
             distance += len(line)
             continue
-        best = min(range(len(remaining)),
-                   key=lambda i: Levenshtein.distance(line, remaining[i], score_cutoff=len(line)))
+        best = min(
+            range(len(remaining)),
+            key=lambda i: Levenshtein.distance(line, remaining[i], score_cutoff=len(line)),
+        )
         distance += min(len(line), Levenshtein.distance(line, remaining[best]))
         remaining.pop(best)
     return distance, sum(len(line) for line in truth)
 
 
-def osd_comparison(pages: list[tuple[Path, float]], truths: list[int], workers: int,
-                   ) -> dict[str, float]:
+def osd_comparison(
+    pages: list[tuple[Path, float]],
+    truths: list[int],
+    workers: int,
+) -> dict[str, float]:
     """Tesseract OSD vs our orientation step: time and accuracy on the same pages."""
     osd_time, outputs = raw_tesseract(pages, workers, "osd", ["--psm", "0"])
     osd_right = 0
     for out, truth in zip(outputs, truths, strict=True):
-        rotate = next((int(line.split(":")[1]) for line in out.splitlines()
-                       if line.startswith("Rotate:")), 0)
+        rotate = next(
+            (int(line.split(":")[1]) for line in out.splitlines() if line.startswith("Rotate:")), 0
+        )
         # OSD's "Rotate" is how far to turn clockwise to make it upright.
         osd_right += int((360 - rotate) % 360 == truth)
     started = time.perf_counter()
@@ -136,8 +158,12 @@ def osd_comparison(pages: list[tuple[Path, float]], truths: list[int], workers: 
             g = geometry.measure(geometry.to_gray(img.convert("RGB")), dpi)
         ours_right += int(g.rotation == truth)
     ours_time = time.perf_counter() - started
-    return {"osd_s": osd_time, "osd_acc": osd_right / len(pages),
-            "ours_s": ours_time, "ours_acc": ours_right / len(pages)}
+    return {
+        "osd_s": osd_time,
+        "osd_acc": osd_right / len(pages),
+        "ours_s": ours_time,
+        "ours_acc": ours_right / len(pages),
+    }
 
 
 def engine_comparison(pages: list[tuple[Path, float]]) -> dict[str, float]:
@@ -205,12 +231,16 @@ def main() -> None:
                 residuals.append(abs(float(got["skew_deg"]) - float(want["skew_deg"])))
     print("\n== accuracy")
     print(f"CER (pdftotext of signed PDF vs truth)  {100 * dist / max(total, 1):.2f} %  (<= 2 %)")
-    print(f"orientation                            {rot_right}/{rot_total} "
-          f"= {100 * rot_right / max(rot_total, 1):.1f} %  (100 %)")
+    print(
+        f"orientation                            {rot_right}/{rot_total} "
+        f"= {100 * rot_right / max(rot_total, 1):.1f} %  (100 %)"
+    )
     if residuals:
-        print(f"residual skew median / p95 / max       {statistics.median(residuals):.3f} / "
-              f"{sorted(residuals)[int(0.95 * (len(residuals) - 1))]:.3f} / "
-              f"{max(residuals):.3f} deg  (median < 0.3)")
+        print(
+            f"residual skew median / p95 / max       {statistics.median(residuals):.3f} / "
+            f"{sorted(residuals)[int(0.95 * (len(residuals) - 1))]:.3f} / "
+            f"{max(residuals):.3f} deg  (median < 0.3)"
+        )
     print(f"failed documents                       {len(failed)}")
     for r in failed:
         print(f"  {r['source']}: {r['error']}")
@@ -223,8 +253,10 @@ def main() -> None:
     sample = list(zip(pages, truth_rot, strict=True))[:24]
     osd = osd_comparison([p for p, _ in sample], [t for _, t in sample], args.workers)
     print(f"\n== orientation on {len(sample)} pages: Tesseract OSD vs ours (incl. blank pages)")
-    print(f"OSD (--psm 0, {args.workers} procs) {osd['osd_s']:6.1f} s  accuracy "
-          f"{100 * osd['osd_acc']:.0f} %")
+    print(
+        f"OSD (--psm 0, {args.workers} procs) {osd['osd_s']:6.1f} s  accuracy "
+        f"{100 * osd['osd_acc']:.0f} %"
+    )
     print(f"ours (1 process)        {osd['ours_s']:6.1f} s  accuracy {100 * osd['ours_acc']:.0f} %")
 
     eng = engine_comparison(pages[:6])

@@ -35,8 +35,11 @@ from digitizer.records import DocumentResult
 from digitizer.runner import Run, collect_inputs, prepare
 from digitizer.store import Store, default_url
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Digitize OSS dossiers: scans in, signed searchable PDF/A out.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Digitize OSS dossiers: scans in, signed searchable PDF/A out.",
+)
 keys_app = typer.Typer(no_args_is_help=True, help="Signing certificates.")
 app.add_typer(keys_app, name="keys")
 
@@ -55,18 +58,31 @@ class _State:
 @app.callback()
 def _root(
     ctx: typer.Context,
-    home: Annotated[Path | None, typer.Option(
-        help="Folder for all state (database, archive, keys). Default: $DIGITIZER_HOME "
-             "or ~/.local/share/digitizer.")] = None,
-    config: Annotated[Path | None, typer.Option(
-        help="Folder holding scanner_profiles/, pipelines/, schemas/. "
-             "Default: $DIGITIZER_CONFIG or the installed checkout.")] = None,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for all state (database, archive, keys). Default: $DIGITIZER_HOME "
+            "or ~/.local/share/digitizer."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder holding scanner_profiles/, pipelines/, schemas/. "
+            "Default: $DIGITIZER_CONFIG or the installed checkout."
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    ctx.obj = _State((home or default_home()).expanduser().resolve(),
-                     (config or default_config_root()).expanduser().resolve())
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.obj = _State(
+        (home or default_home()).expanduser().resolve(),
+        (config or default_config_root()).expanduser().resolve(),
+    )
 
 
 @app.command()
@@ -92,10 +108,15 @@ def process(
             print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
     else:
         with Progress(
-            TextColumn("[bold]processing"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[pages]} pages"), TimeElapsedColumn(),
-            TimeRemainingColumn(), TextColumn("{task.fields[current]}"),
-            console=err, transient=False,
+            TextColumn("[bold]processing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[pages]} pages"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[current]}"),
+            console=err,
+            transient=False,
         ) as bar:
             task = bar.add_task("process", total=len(files), pages=0, current="")
             pages = 0
@@ -117,8 +138,14 @@ def _print_summary(results: list[DocumentResult], layout: Layout, url: str, prof
     for r in results:
         conf = (sum(p.ocr_confidence for p in r.pages) / len(r.pages)) if r.pages else 0.0
         colour = {"registered": "green", "duplicate": "yellow", "failed": "red"}.get(r.status, "")
-        table.add_row(Path(r.source).name, f"[{colour}]{r.status}[/]", str(len(r.pages) or ""),
-                      r.doc_type, f"{conf:.0f}" if r.pages else "", r.error or r.output or "")
+        table.add_row(
+            Path(r.source).name,
+            f"[{colour}]{r.status}[/]",
+            str(len(r.pages) or ""),
+            r.doc_type,
+            f"{conf:.0f}" if r.pages else "",
+            r.error or r.output or "",
+        )
     out.print(table)
     counts = Counter(r.status for r in results)
     out.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to do")
@@ -137,8 +164,10 @@ def keys_init(ctx: typer.Context) -> None:
     out.print(f"  subject: {info.subject}\n  issuer:  {info.issuer}")
     out.print(f"  valid until: {info.not_after:%Y-%m-%d}")
     out.print(f"demo CA certificate: {keys.ca_cert_path}")
-    out.print("[yellow]DEMO keys: not for legal use. A real office sets [signing] pkcs12 in its "
-              "scanner profile to its own certificate.[/]")
+    out.print(
+        "[yellow]DEMO keys: not for legal use. A real office sets [signing] pkcs12 in its "
+        "scanner profile to its own certificate.[/]"
+    )
 
 
 @keys_app.command("show")
@@ -152,9 +181,11 @@ def keys_show(
     p12 = prof.signing.pkcs12_path(state.layout.home)
     info = describe_certificate(p12, prof.signing.password(state.layout.home))
     out = Console()
-    out.print(f"{p12}\n  subject: {info.subject}\n  issuer:  {info.issuer}\n"
-              f"  serial:  {info.serial}\n  valid:   {info.not_before:%Y-%m-%d} .. "
-              f"{info.not_after:%Y-%m-%d}")
+    out.print(
+        f"{p12}\n  subject: {info.subject}\n  issuer:  {info.issuer}\n"
+        f"  serial:  {info.serial}\n  valid:   {info.not_before:%Y-%m-%d} .. "
+        f"{info.not_after:%Y-%m-%d}"
+    )
 
 
 def main() -> None:

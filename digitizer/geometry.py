@@ -75,7 +75,7 @@ def ink_mask(gray: NDArray[np.uint8], dpi: float) -> NDArray[np.uint8]:
     mask = cv2.adaptiveThreshold(
         small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, blockSize=25, C=18
     )
-    return mask
+    return np.asarray(mask, dtype=np.uint8)
 
 
 def measure(gray: NDArray[np.uint8], dpi: float) -> PageGeometry:
@@ -97,8 +97,13 @@ def measure(gray: NDArray[np.uint8], dpi: float) -> PageGeometry:
     sideways = best_v[1] > best_h[1]
     rows, cols = (x, -y) if sideways else (y, x)
     angle = best_h[0] if not sideways else best_v[0]
+    # Refine on half-pixel bins: finer than the working resolution, so the estimate is not
+    # limited by the ~100 dpi copy.
+    fine_rows, fine_cols = rows * 2, cols * 2
     for step, span in ((0.05, 0.3), (0.01, 0.06)):
-        angle = _best_angle(rows, cols, np.arange(angle - span, angle + span + 1e-9, step))[0]
+        angle = _best_angle(
+            fine_rows, fine_cols, np.arange(angle - span, angle + span + 1e-9, step)
+        )[0]
 
     margin = _updown_vote(rows, cols, angle)
     # ``rows``/``cols`` describe the page as if turned upright by 0 (horizontal) or by
@@ -110,7 +115,9 @@ def measure(gray: NDArray[np.uint8], dpi: float) -> PageGeometry:
     return PageGeometry(rotation, round(angle, 3), round(margin, 3))
 
 
-def _projection(rows: NDArray[np.float64], cols: NDArray[np.float64], deg: float) -> NDArray[np.int64]:
+def _projection(
+    rows: NDArray[np.float64], cols: NDArray[np.float64], deg: float
+) -> NDArray[np.int64]:
     t = np.deg2rad(deg)
     proj = rows * np.cos(t) + cols * np.sin(t)
     idx = np.round(proj - proj.min()).astype(np.int64)
@@ -164,7 +171,9 @@ def _updown_vote(rows: NDArray[np.float64], cols: NDArray[np.float64], angle: fl
     return 0.0 if total == 0 else (above_total - below_total) / total
 
 
-def apply(img: Image.Image, geometry: PageGeometry, fill: int | tuple[int, ...] | None = None) -> Image.Image:
+def apply(
+    img: Image.Image, geometry: PageGeometry, fill: int | tuple[int, ...] | None = None
+) -> Image.Image:
     """Turn ``img`` upright and remove its skew, at full resolution."""
     if geometry.rotation:
         # The scan was turned clockwise; turning it back is counter-clockwise.

@@ -117,7 +117,9 @@ def _iter_image(path: Path, limits: IngestLimits) -> Iterator[ScanPage]:
             except Image.DecompressionBombError as exc:
                 raise OversizedInputError(f"page {index + 1}: {exc}") from exc
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
-                raise InputFileError(f"corrupt or truncated image, page {index + 1}: {exc}") from exc
+                raise InputFileError(
+                    f"corrupt or truncated image, page {index + 1}: {exc}"
+                ) from exc
             yield _equalise_dpi(page, dpi_x, dpi_y, limits)
 
 
@@ -190,7 +192,9 @@ def _iter_pdf(path: Path, limits: IngestLimits) -> Iterator[ScanPage]:
     try:
         pdf = pikepdf.open(path)
     except pikepdf.PasswordError as exc:
-        raise EncryptedInputError("the PDF is password-protected; save it without a password") from exc
+        raise EncryptedInputError(
+            "the PDF is password-protected; save it without a password"
+        ) from exc
     except pikepdf.PdfError as exc:
         raise InputFileError(f"corrupt PDF: {_first_line(str(exc))}") from exc
     with pdf:
@@ -200,13 +204,17 @@ def _iter_pdf(path: Path, limits: IngestLimits) -> Iterator[ScanPage]:
         if n_pages == 0:
             raise InputFileError("the PDF has no pages")
         if n_pages > limits.max_pages:
-            raise OversizedInputError(f"{n_pages} pages is more than the limit of {limits.max_pages}")
+            raise OversizedInputError(
+                f"{n_pages} pages is more than the limit of {limits.max_pages}"
+            )
         plans = [_plan_pdf_page(page, limits, i) for i, page in enumerate(pdf.pages)]
     for index, (dpi, mode) in enumerate(plans):
         yield _rasterize_pdf_page(path, index, dpi, mode)
 
 
-def _plan_pdf_page(page: pikepdf.Page, limits: IngestLimits, index: int) -> tuple[float, ColourMode]:
+def _plan_pdf_page(
+    page: pikepdf.Page, limits: IngestLimits, index: int
+) -> tuple[float, ColourMode]:
     """Pick the rendering dpi (the embedded scan's own) and colour mode of one PDF page."""
     try:
         box = page.mediabox
@@ -278,7 +286,9 @@ def _rasterize_pdf_page(path: Path, index: int, dpi: float, mode: ColourMode) ->
     except (PDFPageCountError, PDFSyntaxError) as exc:
         raise InputFileError(f"corrupt PDF: {_first_line(str(exc))}") from exc
     except Exception as exc:  # pdf2image raises bare exceptions for poppler failures
-        raise InputFileError(f"cannot render PDF page {index + 1}: {_first_line(str(exc))}") from exc
+        raise InputFileError(
+            f"cannot render PDF page {index + 1}: {_first_line(str(exc))}"
+        ) from exc
     if not images:
         raise InputFileError(f"cannot render PDF page {index + 1}")
     img = images[0]

@@ -189,7 +189,9 @@ class CliEngine:
         config = f"--psm {6 if block else 3} --dpi {max(70, round(dpi))}"
         try:
             data = pytesseract.image_to_data(
-                Image.fromarray(gray), lang=self._lang, config=config,
+                Image.fromarray(gray),
+                lang=self._lang,
+                config=config,
                 output_type=pytesseract.Output.DICT,
             )
         except pytesseract.TesseractError as exc:

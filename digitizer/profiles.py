@@ -40,21 +40,27 @@ class SigningSettings:
         return self.pkcs12 == DEMO_KEY
 
     def pkcs12_path(self, home: Path) -> Path:
-        return home / "keys" / "demo-signer.p12" if self.uses_demo_key else _expand(self.pkcs12, home)
+        return (
+            home / "keys" / "demo-signer.p12" if self.uses_demo_key else _expand(self.pkcs12, home)
+        )
 
     def password(self, home: Path) -> bytes | None:
         """The PKCS#12 password: environment variable first, then the password file."""
         if self.password_env and self.password_env in os.environ:
             return os.environ[self.password_env].encode()
-        file = home / "keys" / "demo-signer.password" if self.uses_demo_key and not self.password_file \
+        file = (
+            home / "keys" / "demo-signer.password"
+            if self.uses_demo_key and not self.password_file
             else (_expand(self.password_file, home) if self.password_file else None)
+        )
         if file is None:
             return None
         try:
             return file.read_text(encoding="utf-8").strip().encode()
         except OSError as exc:
-            raise ConfigurationError(f"cannot read the certificate password file {file}: "
-                                     f"{exc.strerror}") from exc
+            raise ConfigurationError(
+                f"cannot read the certificate password file {file}: {exc.strerror}"
+            ) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,9 +140,25 @@ def load_profile(path: Path) -> ScannerProfile:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{path}: not valid TOML: {exc}") from exc
     r = _Reader(path, data)
-    r.reject_unknown({"name", "description", "pipeline", "unit_code", "unit_name", "default_dpi",
-                      "languages", "colour", "pdfa_level", "jpeg_quality", "ocr", "limits",
-                      "signing", "hot_folder", "originals"})
+    r.reject_unknown(
+        {
+            "name",
+            "description",
+            "pipeline",
+            "unit_code",
+            "unit_name",
+            "default_dpi",
+            "languages",
+            "colour",
+            "pdfa_level",
+            "jpeg_quality",
+            "ocr",
+            "limits",
+            "signing",
+            "hot_folder",
+            "originals",
+        }
+    )
     unit_code = r.str_("unit_code", "")
     if unit_code and not unit_code.isdigit():
         raise r.fail("unit_code", f"must be the unit's numeric code (got '{unit_code}')")

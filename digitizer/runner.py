@@ -107,8 +107,9 @@ class Run:
             else None
         )
 
-    def results(self, files: list[Path], on_start: Callable[[Path], None] | None = None
-                ) -> Iterator[DocumentResult]:
+    def results(
+        self, files: list[Path], on_start: Callable[[Path], None] | None = None
+    ) -> Iterator[DocumentResult]:
         """Process ``files``, yielding each result once it is registered (or not)."""
         jobs: list[Job] = []
         seen: set[str] = set()
@@ -134,28 +135,33 @@ class Run:
             sha = sha256_of(path)
         except (OSError, InputFileError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            result = DocumentResult(source=source, sha256="", status="failed",
-                                    error=f"cannot read file: {reason}")
+            result = DocumentResult(
+                source=source, sha256="", status="failed", error=f"cannot read file: {reason}"
+            )
             self.store.journal(source=source, event_name="failed", detail=result.error)
             return result
         doc_id = document_id_for(sha)
         existing = self.store.document_by_sha256(sha)
         if existing is not None or sha in seen:
             result = DocumentResult(
-                source=source, sha256=sha, status="duplicate",
+                source=source,
+                sha256=sha,
+                status="duplicate",
                 document_id=existing.id if existing else doc_id,
                 doc_type=existing.doc_type if existing else "unknown",
                 output=existing.output_path if existing else None,
                 error=None,
             )
-            self.store.journal(source=source, event_name="duplicate", sha256=sha,
-                               document_id=result.document_id)
+            self.store.journal(
+                source=source, event_name="duplicate", sha256=sha, document_id=result.document_id
+            )
             return result
         seen.add(sha)
         return Job(path, sha, doc_id, output_path(self.plan.layout, doc_id))
 
-    def _inline(self, jobs: list[Job], on_start: Callable[[Path], None] | None
-                ) -> Iterator[DocumentResult]:
+    def _inline(
+        self, jobs: list[Job], on_start: Callable[[Path], None] | None
+    ) -> Iterator[DocumentResult]:
         worker = Worker(self.plan.settings)
         try:
             for job in jobs:
@@ -165,8 +171,9 @@ class Run:
         finally:
             worker.close()
 
-    def _pooled(self, jobs: list[Job], on_start: Callable[[Path], None] | None
-                ) -> Iterator[DocumentResult]:
+    def _pooled(
+        self, jobs: list[Job], on_start: Callable[[Path], None] | None
+    ) -> Iterator[DocumentResult]:
         pending = list(reversed(jobs))
         window = 2 * self.workers  # bounded: memory stays flat however many files
         while pending:
@@ -198,9 +205,12 @@ class Run:
                             # failed and start a fresh pool for the rest.
                             broken = True
                             result = DocumentResult(
-                                source=str(job.source), sha256=job.sha256, status="failed",
+                                source=str(job.source),
+                                sha256=job.sha256,
+                                status="failed",
                                 error="the worker process died while processing this file "
-                                      "(out of memory or a crash in a decoder)")
+                                "(out of memory or a crash in a decoder)",
+                            )
                         yield self._commit(result)
                     if broken:
                         for future, job in in_flight.items():
@@ -213,18 +223,24 @@ class Run:
 
     def _commit(self, result: DocumentResult) -> DocumentResult:
         if result.status == "failed":
-            self.store.journal(source=result.source, event_name="failed", sha256=result.sha256,
-                               detail=result.error)
+            self.store.journal(
+                source=result.source, event_name="failed", sha256=result.sha256, detail=result.error
+            )
             return result
         plan = self.plan
         try:
-            self.store.register(result, profile=plan.profile.name,
-                                pdfa_level=plan.profile.pdfa_level,
-                                ocr_engine=plan.engine_version, unit_id=self.unit_id)
+            self.store.register(
+                result,
+                profile=plan.profile.name,
+                pdfa_level=plan.profile.pdfa_level,
+                ocr_engine=plan.engine_version,
+                unit_id=self.unit_id,
+            )
         except StoreError as exc:
             result.status, result.error = "failed", str(exc)
-            self.store.journal(source=result.source, event_name="failed", sha256=result.sha256,
-                               detail=result.error)
+            self.store.journal(
+                source=result.source, event_name="failed", sha256=result.sha256, detail=result.error
+            )
         return result
 
 

@@ -127,8 +127,13 @@ def _inkiest_band(gray: NDArray[np.uint8], dpi: float) -> NDArray[np.uint8] | No
 
 
 def recognize(
-    img: Image.Image, original: Image.Image, geom: PageGeometry, dpi: float, engine: OcrEngine,
-    *, orient_enabled: bool,
+    img: Image.Image,
+    original: Image.Image,
+    geom: PageGeometry,
+    dpi: float,
+    engine: OcrEngine,
+    *,
+    orient_enabled: bool,
 ) -> tuple[Image.Image, PageGeometry, PageText]:
     """OCR the upright page; if it reads badly, try it turned by 180° and keep the better."""
     text = engine.recognize(geometry.to_gray(img), dpi)
@@ -141,8 +146,11 @@ def recognize(
         alt_img = geometry.apply(original, alt_geom)
         alt_text = engine.recognize(geometry.to_gray(alt_img), dpi)
         if alt_text.mean_confidence > text.mean_confidence + 10:
-            log.info("page read better turned by 180° (%.0f > %.0f)",
-                     alt_text.mean_confidence, text.mean_confidence)
+            log.info(
+                "page read better turned by 180° (%.0f > %.0f)",
+                alt_text.mean_confidence,
+                text.mean_confidence,
+            )
             return alt_img, alt_geom, alt_text
     return img, geom, text
 
@@ -207,12 +215,22 @@ class Worker:
         job.output.parent.mkdir(parents=True, exist_ok=True)
         unsigned = job.output.with_name(f".{job.output.stem}.{os.getpid()}.unsigned.pdf")
         try:
-            write_pdfa(rasters, metadata, unsigned, level=profile.pdfa_level,
-                       jpeg_quality=profile.jpeg_quality)
+            write_pdfa(
+                rasters,
+                metadata,
+                unsigned,
+                level=profile.pdfa_level,
+                jpeg_quality=profile.jpeg_quality,
+            )
             del rasters
             if self.signer is not None:
-                sign_pdf(self.signer, unsigned, job.output, reason=profile.signing.reason,
-                         location=profile.signing.location or None)
+                sign_pdf(
+                    self.signer,
+                    unsigned,
+                    job.output,
+                    reason=profile.signing.reason,
+                    location=profile.signing.location or None,
+                )
             else:
                 _durable_rename(unsigned, job.output)
         finally:
@@ -232,8 +250,9 @@ class Worker:
                 img, geom = orient(original, scan.dpi, self.engine, probe=probe)
             else:
                 img, geom = original, PageGeometry(0, 0.0, 0.0)
-            img, geom, text = recognize(img, original, geom, scan.dpi, self.engine,
-                                        orient_enabled=orient_enabled)
+            img, geom, text = recognize(
+                img, original, geom, scan.dpi, self.engine, orient_enabled=orient_enabled
+            )
             result.pages.append(
                 PageResult(
                     width=img.width,

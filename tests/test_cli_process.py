@@ -18,17 +18,31 @@ from tests.checkers import pdfsig_valid, pdftotext, preflight_a1b
 
 ROOT = Path(__file__).resolve().parent.parent
 SCANS = ROOT / "samples" / "scans"
-CONTRACT_KEYS = {"document_id", "source", "sha256", "status", "error", "doc_type",
-                 "doc_type_confidence", "fields", "pages", "output"}
+CONTRACT_KEYS = {
+    "document_id",
+    "source",
+    "sha256",
+    "status",
+    "error",
+    "doc_type",
+    "doc_type_confidence",
+    "fields",
+    "pages",
+    "output",
+}
 
 
-def _digitizer(home: Path, *args: str, config: Path = ROOT,
-               env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _digitizer(
+    home: Path, *args: str, config: Path = ROOT, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, DIGITIZER_HOME=str(home), OMP_THREAD_LIMIT="1", **(env_extra or {}))
     env.pop("DIGITIZER_DB_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "digitizer", "--config", str(config), *args],
-        capture_output=True, text=True, env=env, timeout=600,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
 
 
@@ -42,8 +56,9 @@ def _sha(path: Path) -> str:
 
 def _sample(kind: str) -> Path:
     """A committed sample scan whose file name contains ``kind`` (e.g. 'tif', 'pdf')."""
-    matches = sorted(p for p in SCANS.iterdir()
-                     if not p.name.endswith(".json") and kind in p.name.lower())
+    matches = sorted(
+        p for p in SCANS.iterdir() if not p.name.endswith(".json") and kind in p.name.lower()
+    )
     assert matches, f"no committed sample matching {kind!r} in {SCANS}"
     return matches[0]
 
@@ -69,12 +84,14 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def first_run(inputs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
-              ) -> tuple[Path, subprocess.CompletedProcess[str], dict[str, str]]:
+def first_run(
+    inputs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, subprocess.CompletedProcess[str], dict[str, str]]:
     home = tmp_path_factory.mktemp("home")
     before = {name: _sha(path) for name, path in inputs.items()}
-    proc = _digitizer(home, "process", "--json", "--workers", "2",
-                      *[str(p) for p in inputs.values()])
+    proc = _digitizer(
+        home, "process", "--json", "--workers", "2", *[str(p) for p in inputs.values()]
+    )
     return home, proc, before
 
 
@@ -91,7 +108,9 @@ def test_json_contract_one_line_per_document(inputs: dict[str, Path], first_run)
     assert proc.returncode == 1  # some documents failed
 
 
-def test_good_scans_are_registered_signed_and_searchable(inputs: dict[str, Path], first_run) -> None:  # type: ignore[no-untyped-def]
+def test_good_scans_are_registered_signed_and_searchable(
+    inputs: dict[str, Path], first_run
+) -> None:  # type: ignore[no-untyped-def]
     home, proc, _ = first_run
     rows = _by_source(proc)
     for name in ("good_tif", "good_pdf"):
@@ -113,14 +132,21 @@ def test_good_scans_are_registered_signed_and_searchable(inputs: dict[str, Path]
                 assert abs(got["skew_deg"] - want["skew_deg"]) < 0.3
 
 
-@pytest.mark.parametrize(("name", "reason"), [
-    ("empty", "empty file"),
-    ("not_image", "not a scan"),
-    ("truncated", "corrupt|truncated"),
-    ("encrypted", "password"),
-])
-def test_bad_inputs_fail_with_one_line(inputs: dict[str, Path], first_run, name: str,  # type: ignore[no-untyped-def]
-                                       reason: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("empty", "empty file"),
+        ("not_image", "not a scan"),
+        ("truncated", "corrupt|truncated"),
+        ("encrypted", "password"),
+    ],
+)
+def test_bad_inputs_fail_with_one_line(
+    inputs: dict[str, Path],
+    first_run,
+    name: str,  # type: ignore[no-untyped-def]
+    reason: str,
+) -> None:
     import re
 
     _, proc, _ = first_run
@@ -154,7 +180,9 @@ def test_store_keeps_pages_words_and_journal(inputs: dict[str, Path], first_run)
     assert failed == 4
 
 
-def test_second_run_reports_duplicates_and_registers_nothing(inputs: dict[str, Path], first_run) -> None:  # type: ignore[no-untyped-def]
+def test_second_run_reports_duplicates_and_registers_nothing(
+    inputs: dict[str, Path], first_run
+) -> None:  # type: ignore[no-untyped-def]
     home, _, _ = first_run
     proc = _digitizer(home, "process", "--json", str(inputs["good_tif"]), str(inputs["good_pdf"]))
     rows = _json_lines(proc.stdout)
@@ -178,8 +206,9 @@ def _config_with(tmp_path: Path, profile_text: str) -> Path:
     return config
 
 
-def _assert_refused_before_touching(home: Path, proc: subprocess.CompletedProcess[str],
-                                    code: int, message: str) -> None:
+def _assert_refused_before_touching(
+    home: Path, proc: subprocess.CompletedProcess[str], code: int, message: str
+) -> None:
     assert proc.returncode == code, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, proc.stderr
@@ -189,10 +218,11 @@ def _assert_refused_before_touching(home: Path, proc: subprocess.CompletedProces
 
 
 def test_missing_certificate_is_one_line_before_any_file(tmp_path: Path) -> None:
-    config = _config_with(tmp_path, 'name = "office"\n[signing]\npkcs12 = "/nonexistent/office.p12"\n')
+    config = _config_with(
+        tmp_path, 'name = "office"\n[signing]\npkcs12 = "/nonexistent/office.p12"\n'
+    )
     home = tmp_path / "home"
-    proc = _digitizer(home, "process", "--profile", "office", str(_sample(".tif")),
-                      config=config)
+    proc = _digitizer(home, "process", "--profile", "office", str(_sample(".tif")), config=config)
     _assert_refused_before_touching(home, proc, 5, "certificate")
 
 
@@ -202,9 +232,17 @@ def test_wrong_certificate_password_is_one_line(tmp_path: Path) -> None:
     config = _config_with(
         tmp_path,
         'name = "office"\n[signing]\n'
-        f'pkcs12 = "{home / "keys" / "demo-signer.p12"}"\npassword_env = "OFFICE_PW"\n')
-    proc = _digitizer(home, "process", "--profile", "office", str(_sample(".tif")),
-                      config=config, env_extra={"OFFICE_PW": "definitely-wrong"})
+        f'pkcs12 = "{home / "keys" / "demo-signer.p12"}"\npassword_env = "OFFICE_PW"\n',
+    )
+    proc = _digitizer(
+        home,
+        "process",
+        "--profile",
+        "office",
+        str(_sample(".tif")),
+        config=config,
+        env_extra={"OFFICE_PW": "definitely-wrong"},
+    )
     _assert_refused_before_touching(home, proc, 5, "password")
 
 
@@ -228,8 +266,7 @@ def test_profile_error_names_file_and_key(tmp_path: Path) -> None:
 
 def test_archive_profile_writes_pdfa_1b_that_passes_preflight_after_signing(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    proc = _digitizer(home, "process", "--json", "--profile", "archive-land",
-                      str(_sample(".tif")))
+    proc = _digitizer(home, "process", "--json", "--profile", "archive-land", str(_sample(".tif")))
     (row,) = _json_lines(proc.stdout)
     assert row["status"] == "registered", row["error"]
     out = Path(str(row["output"]))

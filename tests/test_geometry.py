@@ -36,8 +36,11 @@ def test_committed_samples_cover_rotations_and_skew() -> None:
     assert max(abs(float(p["skew_deg"])) for p in pages) > 3  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("stem", "index", "truth"), _truth_pages(),
-                         ids=lambda v: str(v) if not isinstance(v, dict) else "")
+@pytest.mark.parametrize(
+    ("stem", "index", "truth"),
+    _truth_pages(),
+    ids=lambda v: str(v) if not isinstance(v, dict) else "",
+)
 def test_sample_page_orientation_and_skew(stem: str, index: int, truth: dict[str, object]) -> None:
     page = read_pages(_scan_for(stem), IngestLimits())[index]
     g = geometry.measure(geometry.to_gray(page.image), page.dpi)

@@ -33,8 +33,9 @@ def test_multipage_tiff_each_compression(tmp_path: Path, compression: str) -> No
     mode = "1" if compression == "group4" else "RGB"
     frames = [_page(mode), _page(mode), _page(mode)]
     path = tmp_path / f"scan-{compression}.tif"
-    frames[0].save(path, compression=compression, save_all=True, append_images=frames[1:],
-                   dpi=(200, 200))
+    frames[0].save(
+        path, compression=compression, save_all=True, append_images=frames[1:], dpi=(200, 200)
+    )
     pages = read_pages(path, LIMITS)
     assert len(pages) == 3
     assert all(p.dpi == pytest.approx(200) for p in pages)
@@ -144,7 +145,7 @@ def test_truncated_jpeg(tmp_path: Path) -> None:
     _page().save(buf, format="JPEG")
     path = tmp_path / "cut.jpg"
     path.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 3])
-    with pytest.raises(InputFileError, match="truncated|corrupt"):
+    with pytest.raises(InputFileError, match=r"truncated|corrupt"):
         read_pages(path, LIMITS)
 
 
@@ -167,20 +168,26 @@ def test_password_protected_pdf(tmp_path: Path) -> None:
 
 def _png_header_only(path: Path, width: int, height: int) -> None:
     """A PNG that claims to be width x height but carries almost no data (a bomb)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 64)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat)
-                     + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
 
 
 def test_decompression_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
     path = tmp_path / "bomb.png"
     _png_header_only(path, 35_000, 35_000)
-    with pytest.raises(OversizedInputError, match="35000x35000|too large"):
+    with pytest.raises(OversizedInputError, match=r"35000x35000|too large"):
         read_pages(path, LIMITS)
 
 

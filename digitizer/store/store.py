@@ -53,8 +53,10 @@ class Store:
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             Base.metadata.create_all(self.engine)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open the store at {url}: {exc.__class__.__name__}: "
-                             f"{str(exc).splitlines()[0]}") from exc
+            raise StoreError(
+                f"cannot open the store at {url}: {exc.__class__.__name__}: "
+                f"{str(exc).splitlines()[0]}"
+            ) from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def session(self) -> Session:
@@ -83,8 +85,15 @@ class Store:
 
     # ----------------------------------------------------------------- writes
 
-    def register(self, result: DocumentResult, *, profile: str, pdfa_level: str,
-                 ocr_engine: str, unit_id: int | None) -> None:
+    def register(
+        self,
+        result: DocumentResult,
+        *,
+        profile: str,
+        pdfa_level: str,
+        ocr_engine: str,
+        unit_id: int | None,
+    ) -> None:
         """Record a processed document with all its pages, words and fields, atomically.
 
         The signed PDF must already be durable on disk: the record is the commit point.
@@ -110,36 +119,79 @@ class Store:
                 )
                 s.add(doc)
                 for name, fv in result.fields.items():
-                    s.add(Field(document=doc, name=name, value=fv.value, confidence=fv.confidence,
-                                status=fv.status, page_no=fv.page_no))
+                    s.add(
+                        Field(
+                            document=doc,
+                            name=name,
+                            value=fv.value,
+                            confidence=fv.confidence,
+                            status=fv.status,
+                            page_no=fv.page_no,
+                        )
+                    )
                 for page_no, page in enumerate(result.pages, start=1):
-                    row = Page(document=doc, page_no=page_no, width=page.width,
-                               height=page.height, dpi=page.dpi, colour_mode=page.colour_mode,
-                               rotation=page.rotation, skew_deg=page.skew_deg,
-                               ocr_confidence=page.ocr_confidence)
+                    row = Page(
+                        document=doc,
+                        page_no=page_no,
+                        width=page.width,
+                        height=page.height,
+                        dpi=page.dpi,
+                        colour_mode=page.colour_mode,
+                        rotation=page.rotation,
+                        skew_deg=page.skew_deg,
+                        ocr_confidence=page.ocr_confidence,
+                    )
                     s.add(row)
                     s.flush()
                     if page.words:
                         s.execute(
                             insert(OcrWordRow),
                             [
-                                {"page_id": row.id, "seq": i, "text": w.text[:255],
-                                 "left": w.left, "top": w.top, "width": w.width,
-                                 "height": w.height, "confidence": w.confidence,
-                                 "block": w.block, "line": w.line}
+                                {
+                                    "page_id": row.id,
+                                    "seq": i,
+                                    "text": w.text[:255],
+                                    "left": w.left,
+                                    "top": w.top,
+                                    "width": w.width,
+                                    "height": w.height,
+                                    "confidence": w.confidence,
+                                    "block": w.block,
+                                    "line": w.line,
+                                }
                                 for i, w in enumerate(page.words)
                             ],
                         )
-                s.add(JournalEntry(sha256=result.sha256, document_id=result.document_id,
-                                   source_path=result.source, event="registered",
-                                   detail=result.output))
+                s.add(
+                    JournalEntry(
+                        sha256=result.sha256,
+                        document_id=result.document_id,
+                        source_path=result.source,
+                        event="registered",
+                        detail=result.output,
+                    )
+                )
         except IntegrityError as exc:
             raise StoreError(f"document {result.document_id} is already registered") from exc
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot register {result.source}: {exc.__class__.__name__}") from exc
 
-    def journal(self, *, source: str, event_name: str, sha256: str | None = None,
-                document_id: str | None = None, detail: str | None = None) -> None:
+    def journal(
+        self,
+        *,
+        source: str,
+        event_name: str,
+        sha256: str | None = None,
+        document_id: str | None = None,
+        detail: str | None = None,
+    ) -> None:
         with self.session() as s, s.begin():
-            s.add(JournalEntry(sha256=sha256, document_id=document_id, source_path=source,
-                               event=event_name, detail=detail))
+            s.add(
+                JournalEntry(
+                    sha256=sha256,
+                    document_id=document_id,
+                    source_path=source,
+                    event=event_name,
+                    detail=detail,
+                )
+            )
