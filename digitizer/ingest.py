@@ -78,13 +78,23 @@ def sniff_kind(path: Path) -> FileKind:
     )
 
 
-def read_pages(path: Path, limits: IngestLimits) -> list[ScanPage]:
-    """Decode every page of ``path``. One input file is one document."""
+def iter_pages(path: Path, limits: IngestLimits) -> Iterator[ScanPage]:
+    """Decode the pages of ``path`` one at a time (memory holds one page, not the file).
+
+    One input file is one document. The file's kind is checked before the first page.
+    """
     kind = sniff_kind(path)
-    pages = list(_iter_pdf(path, limits) if kind == "pdf" else _iter_image(path, limits))
-    if not pages:
+    count = 0
+    for page in _iter_pdf(path, limits) if kind == "pdf" else _iter_image(path, limits):
+        count += 1
+        yield page
+    if not count:
         raise InputFileError("the file has no pages")
-    return pages
+
+
+def read_pages(path: Path, limits: IngestLimits) -> list[ScanPage]:
+    """Decode every page of ``path`` at once (small files, tests, benchmarks)."""
+    return list(iter_pages(path, limits))
 
 
 # --------------------------------------------------------------------------- images

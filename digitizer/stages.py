@@ -14,7 +14,7 @@ import logging
 import os
 import resource
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from PIL import Image
 from digitizer import __version__, geometry
 from digitizer.errors import DigitizerError
 from digitizer.geometry import PageGeometry
-from digitizer.ingest import IngestLimits, ScanPage, read_pages
+from digitizer.ingest import IngestLimits, ScanPage, iter_pages
 from digitizer.ocr import OcrEngine, PageText, open_engine
 from digitizer.pdfa import write_pdfa
 from digitizer.pipelines import PipelineDefinition
@@ -201,7 +201,7 @@ class Worker:
     def _process(self, job: Job, result: DocumentResult) -> None:
         settings, profile = self.settings, self.settings.profile
         pipeline = settings.pipeline
-        scans = read_pages(job.source, self.limits)
+        scans = iter_pages(job.source, self.limits)
         metadata = DocumentMetadata(
             document_id=job.document_id,
             title=job.source.name,
@@ -211,7 +211,8 @@ class Worker:
             created=dt.datetime.now(dt.UTC),
             producer=f"digitizer {__version__}",
         )
-        rasters = list(self._pages(scans, result, orient_enabled=pipeline.runs("orient")))
+        # A generator: each page is OCR'd, then encoded into the PDF, then freed.
+        rasters = self._pages(scans, result, orient_enabled=pipeline.runs("orient"))
         job.output.parent.mkdir(parents=True, exist_ok=True)
         unsigned = job.output.with_name(f".{job.output.stem}.{os.getpid()}.unsigned.pdf")
         try:
@@ -222,7 +223,6 @@ class Worker:
                 level=profile.pdfa_level,
                 jpeg_quality=profile.jpeg_quality,
             )
-            del rasters
             if self.signer is not None:
                 sign_pdf(
                     self.signer,
@@ -241,7 +241,7 @@ class Worker:
         result.status = "registered"
 
     def _pages(
-        self, scans: list[ScanPage], result: DocumentResult, *, orient_enabled: bool
+        self, scans: Iterable[ScanPage], result: DocumentResult, *, orient_enabled: bool
     ) -> Iterator[PageRaster]:
         probe = self.settings.pipeline.probe_uncertain_orientation
         for scan in scans:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 import pikepdf
@@ -112,7 +112,7 @@ def _add_metadata(pdf: pikepdf.Pdf, metadata: DocumentMetadata, level: PdfALevel
 
 
 def write_pdfa(
-    pages: Sequence[PageRaster],
+    pages: Iterable[PageRaster],
     metadata: DocumentMetadata,
     out: Path,
     *,
@@ -125,18 +125,25 @@ def write_pdfa(
     stored as JPEG at ``jpeg_quality``, mode "1" losslessly (CCITT G4 or Flate).  The
     file is written next to ``out`` under a temporary name and renamed into place, so a
     reader never sees a half-written PDF.
+
+    ``pages`` may be a generator: each page is encoded as it arrives and its decoded image
+    can then be freed, so memory does not grow with the number of pages.
     """
-    if not pages:
-        raise ValueError("write_pdfa needs at least one page")
     if level not in ("1b", "2b"):
         raise ValueError(f"unsupported PDF/A level {level!r} (expected '1b' or '2b')")
     if not 1 <= jpeg_quality <= 100:
         raise ValueError(f"jpeg_quality must be 1..100, got {jpeg_quality}")
 
     with pikepdf.new() as pdf:
-        font = add_glyphless_font(pdf) if any(p.words for p in pages) else None
+        font = None
+        count = 0
         for page in pages:
+            if font is None and page.words:
+                font = add_glyphless_font(pdf)
             _add_page(pdf, page, jpeg_quality=jpeg_quality, font=font)
+            count += 1
+        if not count:
+            raise ValueError("write_pdfa needs at least one page")
         _add_output_intent(pdf)
         _add_metadata(pdf, metadata, level)
         pdf.Root.Lang = pikepdf.String("vi")
@@ -162,4 +169,4 @@ def write_pdfa(
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-    log.debug("wrote %s: %d pages, PDF/A-%s", out, len(pages), level)
+    log.debug("wrote %s: %d pages, PDF/A-%s", out, count, level)
