@@ -172,7 +172,7 @@ def engine_comparison(pages: list[tuple[Path, float]]) -> dict[str, float]:
     tessdata = find_tessdata()
     per_page = {}
     for name in ("tesserocr", "cli"):
-        engine = open_engine(name, ["vie"], tessdata)  # type: ignore[arg-type]
+        engine = open_engine(name, ["vie"], tessdata)
         started = time.perf_counter()
         for path, dpi in pages:
             with Image.open(path) as img:

@@ -29,6 +29,8 @@ _WORK_DPI = 100.0
 _MAX_POINTS = 120_000
 _COARSE_RANGE_DEG = 12.0
 _MIN_INK_POINTS = 400
+_MAX_GLYPH_INCHES = 0.45
+_MAX_WORD_INCHES = 2.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +71,28 @@ def to_gray(img: Image.Image) -> NDArray[np.uint8]:
 
 
 def ink_mask(gray: NDArray[np.uint8], dpi: float) -> NDArray[np.uint8]:
-    """A ~100 dpi mask of ink, robust to uneven (yellowed, stained) paper."""
+    """A ~100 dpi mask of the page's *text* ink, robust to uneven (yellowed, stained) paper.
+
+    Only components of text size are kept: frames and rules, the black edge of the scanner
+    bed, seals, photos and specks would otherwise dominate the projection profiles.
+    """
     scale = min(1.0, _WORK_DPI / dpi)
+    work_dpi = dpi * scale
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     mask = cv2.adaptiveThreshold(
         small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, blockSize=25, C=18
     )
-    return np.asarray(mask, dtype=np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    width, height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    area = stats[:, cv2.CC_STAT_AREA]
+    short, long = np.minimum(width, height), np.maximum(width, height)
+    keep = (
+        (short <= _MAX_GLYPH_INCHES * work_dpi)  # a letter or a word, not a seal or a photo
+        & (long <= _MAX_WORD_INCHES * work_dpi)  # not a rule, frame or scanner edge
+        & (area >= 3)  # not a speck of noise
+    )
+    keep[0] = False
+    return np.asarray(keep[labels], dtype=np.uint8)
 
 
 def measure(gray: NDArray[np.uint8], dpi: float) -> PageGeometry:

@@ -120,7 +120,9 @@ def test_good_scans_are_registered_signed_and_searchable(
         assert out.is_file() and out.is_relative_to(home)
         ok, report = pdfsig_valid(out)
         assert ok, report
-        truth = json.loads(inputs[name].with_suffix(".truth.json").read_text(encoding="utf-8"))
+        truth = json.loads(
+            (SCANS / inputs[name].name).with_suffix(".truth.json").read_text(encoding="utf-8")
+        )
         words = [w for page in truth["pages"] for line in page["lines"] for w in line.split()]
         text = pdftotext(out)
         found = sum(1 for w in words if w in text)
