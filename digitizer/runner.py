@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -121,7 +122,7 @@ class Run:
                 jobs.append(early)
         if not jobs:
             return
-        if self.workers == 1 or len(jobs) == 1:
+        if len(jobs) == 1:
             yield from self._inline(jobs, on_start)
         else:
             yield from self._pooled(jobs, on_start)
@@ -174,52 +175,68 @@ class Run:
     def _pooled(
         self, jobs: list[Job], on_start: Callable[[Path], None] | None
     ) -> Iterator[DocumentResult]:
-        pending = list(reversed(jobs))
+        """Run jobs on a process pool that survives a worker dying.
+
+        When a worker dies (killed, out of memory, a crash inside a C decoder) every job in
+        flight is suspect: they are requeued and later run one at a time, so that only the
+        file that really kills a worker is reported failed, and nothing else is lost.
+        """
         window = 2 * self.workers  # bounded: memory stays flat however many files
-        while pending:
-            pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=mp.get_context("forkserver"),
-                initializer=_init_worker,
-                initargs=(self.plan.settings,),
-            )
-            in_flight: dict[Future[DocumentResult], Job] = {}
-            broken = False
-            try:
-                while pending or in_flight:
-                    while pending and len(in_flight) < window and not broken:
-                        job = pending.pop()
-                        if on_start:
-                            on_start(job.source)
-                        in_flight[pool.submit(_run_job, job)] = job
-                    if not in_flight:
-                        break
-                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        job = in_flight.pop(future)
-                        try:
-                            result = future.result()
-                        except BrokenProcessPool:
-                            # The worker died (killed, out of memory, a crash in a C library).
-                            # Blame only this file after a retry would be guesswork: mark it
-                            # failed and start a fresh pool for the rest.
-                            broken = True
-                            result = DocumentResult(
-                                source=str(job.source),
-                                sha256=job.sha256,
-                                status="failed",
-                                error="the worker process died while processing this file "
-                                "(out of memory or a crash in a decoder)",
-                            )
-                        yield self._commit(result)
-                    if broken:
-                        for future, job in in_flight.items():
-                            future.cancel()
-                            pending.append(job)
-                        in_flight.clear()
-                        break
-            finally:
-                pool.shutdown(wait=True, cancel_futures=True)
+        suspects: deque[Job] = deque()
+        queue = deque(jobs)
+        while queue:
+            yield from self._drain(queue, window, suspects, on_start)
+        while suspects:
+            crashed: deque[Job] = deque()
+            yield from self._drain(suspects, 1, crashed, on_start)
+            for job in crashed:
+                yield self._commit(
+                    DocumentResult(
+                        source=str(job.source),
+                        sha256=job.sha256,
+                        status="failed",
+                        error="the worker process died on this file (out of memory or a "
+                        "crash in a decoder)",
+                    )
+                )
+
+    def _drain(
+        self,
+        queue: deque[Job],
+        window: int,
+        crashed: deque[Job],
+        on_start: Callable[[Path], None] | None,
+    ) -> Iterator[DocumentResult]:
+        """Run ``queue`` on one pool until it is empty or the pool breaks.
+
+        On a break, the jobs that were in flight go to ``crashed``; the rest stay queued.
+        """
+        pool = ProcessPoolExecutor(
+            max_workers=min(self.workers, window),
+            mp_context=mp.get_context("forkserver"),
+            initializer=_init_worker,
+            initargs=(self.plan.settings,),
+        )
+        in_flight: dict[Future[DocumentResult], Job] = {}
+        try:
+            while queue or in_flight:
+                while queue and len(in_flight) < window:
+                    job = queue.popleft()
+                    if on_start:
+                        on_start(job.source)
+                    in_flight[pool.submit(_run_job, job)] = job
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        log.warning("a worker process died; requeueing %d file(s)", len(in_flight))
+                        crashed.extend(in_flight.values())
+                        return
+                    del in_flight[future]
+                    yield self._commit(result)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _commit(self, result: DocumentResult) -> DocumentResult:
         if result.status == "failed":
