@@ -112,26 +112,40 @@ def _norm(text: str) -> str:
 
 
 def cer(pdf: Path, truth_lines: list[str]) -> tuple[int, int]:
-    """Edit distance and truth length, whitespace-normalised, over the whole document."""
+    """Edit distance and truth length, whitespace-normalised, over the whole document.
+
+    Blocks set side by side (header, husband and wife) come out of ``pdftotext -layout`` on
+    one output line, while the truth lists them block by block. So every truth line is
+    scored against its best partner among the runs of consecutive words of one output
+    line, each word used once: reading order alone does not count as character errors, while
+    every character of the truth missing or wrong still does. OCR text the truth does not
+    have (signature scribbles, seal lettering) is not charged.
+    """
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
-    got_lines = [_norm(line) for line in text.splitlines() if line.strip()]
-    truth = [_norm(line) for line in truth_lines if line.strip()]
-    # Lines set side by side (header blocks) may come out in either order: compare
-    # each truth line with its best partner so that order alone does not count as error.
+    candidates: list[tuple[frozenset[tuple[int, int]], str]] = []
+    for number, raw in enumerate(line for line in text.splitlines() if line.strip()):
+        segments = raw.split()
+        for first in range(len(segments)):
+            for last in range(first, len(segments)):
+                parts = frozenset((number, k) for k in range(first, last + 1))
+                candidates.append((parts, _norm(" ".join(segments[first : last + 1]))))
+    used: set[tuple[int, int]] = set()
     distance = 0
-    remaining = list(got_lines)
+    truth = [_norm(line) for line in truth_lines if line.strip()]
     for line in truth:
-        if not remaining:
-            distance += len(line)
-            continue
-        best = min(
-            range(len(remaining)),
-            key=lambda i: Levenshtein.distance(line, remaining[i], score_cutoff=len(line)),
-        )
-        distance += min(len(line), Levenshtein.distance(line, remaining[best]))
-        remaining.pop(best)
+        best: frozenset[tuple[int, int]] | None = None
+        best_d = len(line)
+        for parts, cand in candidates:
+            if parts & used:
+                continue
+            d = Levenshtein.distance(line, cand, score_cutoff=best_d)
+            if d < best_d:
+                best, best_d = parts, d
+        distance += best_d
+        if best is not None:
+            used |= best
     return distance, sum(len(line) for line in truth)
 
 

@@ -24,6 +24,7 @@ class PipelineDefinition:
     description: str
     stages: tuple[str, ...]
     probe_uncertain_orientation: bool
+    recover_missed_text: bool
 
     def runs(self, stage: str) -> bool:
         return stage in self.stages
@@ -58,10 +59,13 @@ def load_pipeline(pipelines_dir: Path, name: str) -> PipelineDefinition:
         )
     orient = data.get("orient", {})
     probe = orient.get("probe_uncertain_orientation", True) if isinstance(orient, dict) else True
+    ocr = data.get("ocr", {})
+    recover = ocr.get("recover_missed_text", True) if isinstance(ocr, dict) else True
     return PipelineDefinition(
         name=name,
         source=path,
         description=str(data.get("description", "")),
         stages=tuple(stages),
         probe_uncertain_orientation=bool(probe),
+        recover_missed_text=bool(recover),
     )

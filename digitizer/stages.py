@@ -32,6 +32,7 @@ from digitizer.pdfa import write_pdfa
 from digitizer.pipelines import PipelineDefinition
 from digitizer.profiles import ColourPolicy, ScannerProfile
 from digitizer.records import DocumentMetadata, DocumentResult, PageRaster, PageResult
+from digitizer.recovery import recover_missed_text
 from digitizer.signing import Signer, load_signer, sign_pdf
 
 log = logging.getLogger(__name__)
@@ -134,9 +135,14 @@ def recognize(
     engine: OcrEngine,
     *,
     orient_enabled: bool,
+    recover_missed: bool,
 ) -> tuple[Image.Image, PageGeometry, PageText]:
-    """OCR the upright page; if it reads badly, try it turned by 180° and keep the better."""
-    text = engine.recognize(geometry.to_gray(img), dpi)
+    """OCR the upright page; if it reads badly, try it turned by 180° and keep the better.
+
+    Then, if asked, re-read the text-like regions that page layout analysis left out.
+    """
+    gray = geometry.to_gray(img)
+    text = engine.recognize(gray, dpi)
     if (
         orient_enabled
         and len(text.words) >= _RETRY_FLIP_MIN_WORDS
@@ -144,14 +150,17 @@ def recognize(
     ):
         alt_geom = geom.flipped()
         alt_img = geometry.apply(original, alt_geom)
-        alt_text = engine.recognize(geometry.to_gray(alt_img), dpi)
+        alt_gray = geometry.to_gray(alt_img)
+        alt_text = engine.recognize(alt_gray, dpi)
         if alt_text.mean_confidence > text.mean_confidence + 10:
             log.info(
                 "page read better turned by 180° (%.0f > %.0f)",
                 alt_text.mean_confidence,
                 text.mean_confidence,
             )
-            return alt_img, alt_geom, alt_text
+            img, geom, gray, text = alt_img, alt_geom, alt_gray, alt_text
+    if recover_missed:
+        text = recover_missed_text(gray, dpi, text, engine)
     return img, geom, text
 
 
@@ -251,7 +260,13 @@ class Worker:
             else:
                 img, geom = original, PageGeometry(0, 0.0, 0.0)
             img, geom, text = recognize(
-                img, original, geom, scan.dpi, self.engine, orient_enabled=orient_enabled
+                img,
+                original,
+                geom,
+                scan.dpi,
+                self.engine,
+                orient_enabled=orient_enabled,
+                recover_missed=self.settings.pipeline.recover_missed_text,
             )
             result.pages.append(
                 PageResult(

@@ -7,12 +7,15 @@ work, so the choices are deliberate:
   by a single-glyph TrueType font; a ``CIDToGIDMap`` sends every CID to that glyph, and a
   ``ToUnicode`` CMap maps every code back to itself. Any Vietnamese letter works with no
   per-document subsetting.
-* Words of one OCR line share one baseline and one font size, taken from the line's box:
-  text extractors group characters into lines by baseline and size.
+* Words of one OCR line share one baseline and one font size (the median word bottom and
+  height, capped by the distance to the neighbouring lines): text extractors group
+  characters into lines by baseline and size, and merge lines whose glyph boxes overlap.
 * Each word is positioned absolutely (``Tm``) and stretched (``Tz``) to span its box, so
   selection rectangles sit on the printed words and errors cannot accumulate along a line.
 * A real space character, stretched over the gap, follows each word but the last of its
-  line, so extracted and copied text has spaces.
+  line, so extracted and copied text has spaces; a gap wider than 1.5 em (two columns
+  that OCR read as one line) is left empty, so layout-aware extraction keeps them apart.
+  Word boxes never overlap: overlapping words are glued together by extractors.
 * Rendering mode 3 (neither fill nor stroke) keeps it all invisible.
 """
 
@@ -22,6 +25,7 @@ import functools
 import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from itertools import groupby
 
 import pikepdf
@@ -156,26 +160,76 @@ def _num(value: float) -> str:
     return "0" if text in ("", "-0") else text
 
 
+@dataclass(frozen=True, slots=True)
+class _LineMetrics:
+    """Where a line's text sits: baseline (pixels from the top) and font size (pixels)."""
+
+    baseline_px: float
+    size_px: float
+    left: int
+    right: int
+
+
+def _line_metrics(words: Sequence[tuple[OcrWord, str]]) -> _LineMetrics:
+    """Median word bottom and height, so one tall word (a diacritic stacked on a capital,
+    a descender, a stray mark) does not make the line's glyphs reach into its neighbours."""
+    bottoms = sorted(w.top + w.height for w, _ in words)
+    heights = sorted(w.height for w, _ in words)
+    return _LineMetrics(
+        baseline_px=float(bottoms[len(bottoms) // 2]),
+        size_px=float(max(heights[len(heights) // 2], 1)),
+        left=min(w.left for w, _ in words),
+        right=max(w.left + w.width for w, _ in words),
+    )
+
+
+def _fit_sizes(lines: list[_LineMetrics]) -> list[float]:
+    """Cap each line's size by the distance to the nearest line above or below it that it
+    overlaps horizontally: text extractors merge lines whose glyph boxes overlap."""
+    sizes = []
+    for i, line in enumerate(lines):
+        size = line.size_px
+        for j, other in enumerate(lines):
+            if i == j or other.right <= line.left or other.left >= line.right:
+                continue
+            pitch = abs(other.baseline_px - line.baseline_px)
+            if pitch > 0.3 * line.size_px:  # not the same visual line (a split column)
+                size = min(size, 0.85 * pitch)
+        sizes.append(max(size, 1.0))
+    return sizes
+
+
 def _line_operators(
-    words: Sequence[tuple[OcrWord, str]], scale: float, page_height: float
+    words: Sequence[tuple[OcrWord, str]],
+    metrics: _LineMetrics,
+    size_px: float,
+    scale: float,
+    page_height: float,
 ) -> Iterable[str]:
-    top = min(w.top for w, _ in words)
-    bottom = max(w.top + w.height for w, _ in words)
-    height_px = max(bottom - top, 1)
-    size = height_px * scale
-    baseline = page_height - (bottom - _DESCENT_EM * height_px) * scale
+    size = size_px * scale
+    # Put the glyph box's bottom (descent) a little below the baseline, as real text is.
+    baseline = page_height - (metrics.baseline_px + _DESCENT_EM * size_px * 0.5) * scale
     glyph = _GLYPH_EM * size  # unscaled advance of one glyph, in points
     yield f"{FONT_RESOURCE} {_num(size)} Tf"
     for index, (word, text) in enumerate(words):
         x = word.left * scale
-        width = word.width * scale
+        right = word.left + word.width
+        nxt = words[index + 1][0] if index + 1 < len(words) else None
+        if nxt is not None and nxt.left < right + 1:
+            # Overlapping boxes would make extractors glue the two words into one.
+            right = max(word.left + 1, nxt.left - 1)
+        width = (right - word.left) * scale
         tz = 100.0 * width / (glyph * len(text)) if width > 0 else 100.0
         hex_text = text.encode("utf-16-be").hex().upper()
         yield f"1 0 0 1 {_num(x)} {_num(baseline)} Tm {_num(tz)} Tz <{hex_text}> Tj"
-        if index + 1 < len(words):
-            gap = (words[index + 1][0].left - (word.left + word.width)) * scale
-            space_tz = max(100.0 * gap / glyph, _MIN_TZ)
-            yield f"{_num(space_tz)} Tz {_SPACE_HEX.decode()} Tj"
+        if nxt is not None:
+            gap_px = nxt.left - right
+            if gap_px <= 1.5 * size_px:
+                # An ordinary word gap: a real space, stretched over it.
+                space_tz = max(100.0 * gap_px * scale / glyph, _MIN_TZ)
+                yield f"{_num(space_tz)} Tz {_SPACE_HEX.decode()} Tj"
+            # A wide gap (columns OCR'd as one line) stays a gap, so that layout-aware
+            # extraction keeps the columns apart.
 
 
 def text_layer_operators(words: Iterable[OcrWord], *, dpi: float, page_height: float) -> bytes:
@@ -189,8 +243,10 @@ def text_layer_operators(words: Iterable[OcrWord], *, dpi: float, page_height: f
     if not cleaned:
         return b""
     cleaned.sort(key=lambda item: (item[0].line, item[0].left))
+    lines = [list(group) for _, group in groupby(cleaned, key=lambda item: item[0].line)]
+    metrics = [_line_metrics(line) for line in lines]
     ops = ["BT", "3 Tr"]
-    for _, line_words in groupby(cleaned, key=lambda item: item[0].line):
-        ops.extend(_line_operators(list(line_words), scale, page_height))
+    for line, line_metrics, size_px in zip(lines, metrics, _fit_sizes(metrics), strict=True):
+        ops.extend(_line_operators(line, line_metrics, size_px, scale, page_height))
     ops.append("ET")
     return ("\n".join(ops) + "\n").encode("ascii")
