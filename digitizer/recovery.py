@@ -12,6 +12,7 @@ The cost is proportional to what was missed: a page read completely costs one ma
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -31,6 +32,16 @@ class RecoverySettings:
     min_word_confidence: float = 60.0
     min_region_inches: float = 0.25  # narrower ink is a mark, not a line of text
     max_regions: int = 12
+
+
+def overlaps(a: OcrWord, b: OcrWord, share: float = 0.4) -> bool:
+    """True when two word boxes share more than ``share`` of the smaller one."""
+    dx = min(a.left + a.width, b.left + b.width) - max(a.left, b.left)
+    dy = min(a.top + a.height, b.top + b.height) - max(a.top, b.top)
+    if dx <= 0 or dy <= 0:
+        return False
+    smaller = min(a.width * a.height, b.width * b.height)
+    return dx * dy > share * max(smaller, 1)
 
 
 def _uncovered_regions(
@@ -93,11 +104,16 @@ def recover_missed_text(
         for w in found.words:
             if w.confidence < settings.min_word_confidence or not any(c.isalnum() for c in w.text):
                 continue
-            line = line_map.setdefault(w.line, next_line + len(line_map))
-            added.append(
-                OcrWord(w.text, w.left + x0, w.top + y0, w.width, w.height, w.confidence,
-                        next_block, line)
+            word = OcrWord(
+                w.text, w.left + x0, w.top + y0, w.width, w.height, w.confidence, next_block, 0
             )
+            # a region cut through a line that was read: keep only what is new
+            if any(overlaps(word, old) for old in text.words) or any(
+                overlaps(word, new) for new in added
+            ):
+                continue
+            line = line_map.setdefault(w.line, next_line + len(line_map))
+            added.append(dataclasses.replace(word, line=line))
         next_line += len(line_map)
         next_block += 1
     if added:
