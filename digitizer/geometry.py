@@ -114,9 +114,11 @@ def measure(gray: NDArray[np.uint8], dpi: float) -> PageGeometry:
     sideways = best_v[1] > best_h[1]
     rows, cols = (x, -y) if sideways else (y, x)
     angle = best_h[0] if not sideways else best_v[0]
-    # Refine on half-pixel bins: finer than the working resolution, so the estimate is not
-    # limited by the ~100 dpi copy.
-    fine_rows, fine_cols = rows * 2, cols * 2
+    # Refine on half-pixel bins, finer than the ~100 dpi copy. Each ink pixel is spread
+    # over its pixel square first (a fixed dither): integer coordinates on half-pixel bins
+    # would fill only every other bin near 0 degrees, a false peak of sharpness there.
+    dither = np.random.default_rng(1).uniform(-0.5, 0.5, size=(2, rows.size))
+    fine_rows, fine_cols = (rows + dither[0]) * 2, (cols + dither[1]) * 2
     for step, span in ((0.05, 0.3), (0.01, 0.06)):
         angle = _best_angle(
             fine_rows, fine_cols, np.arange(angle - span, angle + span + 1e-9, step)
