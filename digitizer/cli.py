@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -102,6 +103,7 @@ def process(
     n_workers = workers if workers > 0 else (os.cpu_count() or 1)
     run = Run(plan, store, n_workers)
     results: list[DocumentResult] = []
+    started = time.perf_counter()
     if as_json:
         for result in run.results(files):
             results.append(result)
@@ -124,32 +126,48 @@ def process(
                 results.append(result)
                 pages += len(result.pages)
                 bar.update(task, advance=1, pages=pages, current=Path(result.source).name)
-        _print_summary(results, state.layout, store.url, plan.profile.name)
+        _print_summary(
+            results, state.layout, store.url, plan.profile.name, time.perf_counter() - started
+        )
     store.close()
     if any(r.status == "failed" for r in results):
         raise typer.Exit(1)
 
 
-def _print_summary(results: list[DocumentResult], layout: Layout, url: str, profile: str) -> None:
-    out = Console()
+def _print_summary(
+    results: list[DocumentResult], layout: Layout, url: str, profile: str, seconds: float
+) -> None:
+    # Piped to a file or a log, the table keeps a readable width instead of 80 columns.
+    out = Console(width=None if sys.stdout.isatty() else 150)
     table = Table(title=f"digitizer {__version__}: {len(results)} file(s), profile '{profile}'")
-    for column in ("file", "status", "pages", "type", "ocr conf", "output / error"):
-        table.add_column(column, overflow="fold")
-    for r in results:
-        conf = (sum(p.ocr_confidence for p in r.pages) / len(r.pages)) if r.pages else 0.0
+    table.add_column("file", overflow="fold", min_width=16)
+    table.add_column("status", no_wrap=True)
+    table.add_column("pages", justify="right")
+    table.add_column("turned", justify="right")
+    table.add_column("ocr conf", justify="right")
+    table.add_column("type")
+    table.add_column("document / error", overflow="fold")
+    for r in sorted(results, key=lambda r: r.source):
+        text_pages = [p for p in r.pages if p.words]
+        conf = sum(p.ocr_confidence for p in text_pages) / len(text_pages) if text_pages else None
+        turned = sorted({p.rotation for p in r.pages if p.rotation})
         colour = {"registered": "green", "duplicate": "yellow", "failed": "red"}.get(r.status, "")
         table.add_row(
             Path(r.source).name,
             f"[{colour}]{r.status}[/]",
             str(len(r.pages) or ""),
-            r.doc_type,
-            f"{conf:.0f}" if r.pages else "",
-            r.error or r.output or "",
+            ",".join(f"{t}°" for t in turned),
+            f"{conf:.0f}" if conf is not None else "",
+            r.doc_type if r.status != "failed" else "",
+            r.error or r.document_id or "",
         )
     out.print(table)
     counts = Counter(r.status for r in results)
-    out.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to do")
-    out.print(f"store: {url}\narchive: {layout.archive}")
+    pages = sum(len(r.pages) for r in results)
+    rate = f", {pages / seconds * 60:.0f} pages/min" if pages and seconds > 0 else ""
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to do"
+    out.print(f"{summary}; {pages} pages in {seconds:.1f} s{rate}")
+    out.print(f"signed PDFs: {layout.archive}/<id[:2]>/<id>.pdf\nstore: {url}")
 
 
 @keys_app.command("init")
@@ -158,7 +176,7 @@ def keys_init(ctx: typer.Context) -> None:
     state: _State = ctx.obj
     state.layout.prepare()
     keys = init_demo_keys(state.layout.home)
-    info = describe_certificate(keys.p12_path, keys.password_path.read_bytes().strip())
+    info = describe_certificate(keys.p12_path, keys.password())
     out = Console()
     out.print(f"demo signing certificate: {keys.p12_path}")
     out.print(f"  subject: {info.subject}\n  issuer:  {info.issuer}")

@@ -9,6 +9,7 @@ office edits files, not code.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,11 @@ class Layout:
         return self.home / "archive"
 
     @property
+    def work(self) -> Path:
+        """Intermediate files (unsigned PDFs) of runs in progress; never in the archive."""
+        return self.home / "work"
+
+    @property
     def keys(self) -> Path:
         return self.home / "keys"
 
@@ -61,10 +67,21 @@ class Layout:
     def prepare(self) -> None:
         """Create the state folders (not the config ones: those are the office's files)."""
         try:
-            for folder in (self.home, self.archive):
+            for folder in (self.home, self.archive, self.work):
                 folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigurationError(
                 f"cannot create the home folder {self.home}: {exc.strerror}; "
                 "set DIGITIZER_HOME or --home to a writable folder"
             ) from exc
+        self._sweep_work()
+
+    def _sweep_work(self, max_age_s: float = 86_400) -> None:
+        """Remove intermediates a killed run left behind (a day old: no run takes that long)."""
+        now = time.time()
+        for leftover in self.work.glob("*.pdf"):
+            try:
+                if now - leftover.stat().st_mtime > max_age_s:
+                    leftover.unlink()
+            except OSError:
+                continue

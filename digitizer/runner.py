@@ -64,7 +64,7 @@ def prepare(layout: Layout, profile: ScannerProfile) -> RunPlan:
         p12 = profile.signing.pkcs12_path(layout.home)
         password = profile.signing.password(layout.home)
         load_signer(p12, password)  # fail now, not in every worker
-    settings = WorkerSettings(profile, pipeline, tessdata, p12, password)
+    settings = WorkerSettings(profile, pipeline, tessdata, layout.work, p12, password)
     return RunPlan(layout, profile, pipeline, settings, version)
 
 

@@ -9,10 +9,12 @@ a :class:`~digitizer.records.DocumentResult`. Registering in the store is the pa
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import logging
 import os
 import resource
+import shutil
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -50,6 +52,7 @@ class WorkerSettings:
     profile: ScannerProfile
     pipeline: PipelineDefinition
     tessdata: Path
+    work_dir: Path
     pkcs12: Path | None
     pkcs12_password: bytes | None
 
@@ -223,7 +226,7 @@ class Worker:
         # A generator: each page is OCR'd, then encoded into the PDF, then freed.
         rasters = self._pages(scans, result, orient_enabled=pipeline.runs("orient"))
         job.output.parent.mkdir(parents=True, exist_ok=True)
-        unsigned = job.output.with_name(f".{job.output.stem}.{os.getpid()}.unsigned.pdf")
+        unsigned = settings.work_dir / f"{job.document_id}.{os.getpid()}.unsigned.pdf"
         try:
             write_pdfa(
                 rasters,
@@ -284,9 +287,20 @@ class Worker:
 
 
 def _durable_rename(src: Path, dst: Path) -> None:
+    """Move ``src`` to ``dst`` so that ``dst`` is complete and on disk, or not there at all."""
     with src.open("rb") as fh:
         os.fsync(fh.fileno())
-    os.replace(src, dst)
+    try:
+        os.replace(src, dst)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        # the archive is on another file system: copy next to dst, then rename there
+        staging = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+        shutil.copyfile(src, staging)
+        with staging.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(staging, dst)
     dir_fd = os.open(dst.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

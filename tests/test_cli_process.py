@@ -275,3 +275,31 @@ def test_archive_profile_writes_pdfa_1b_that_passes_preflight_after_signing(tmp_
     ok, report = preflight_a1b(out)
     assert ok, report
     assert pdfsig_valid(out)[0]
+
+
+def test_a_pipeline_without_signing_still_writes_and_registers(tmp_path: Path) -> None:
+    config = _config_with(tmp_path, 'name = "office"\npipeline = "nosign"\n')
+    (config / "pipelines" / "nosign.toml").write_text(
+        'stages = ["ingest", "orient", "ocr", "pdfa", "register"]\n', encoding="utf-8"
+    )
+    home = tmp_path / "home"
+    proc = _digitizer(
+        home, "process", "--json", "--profile", "office", str(_sample(".tif")), config=config
+    )
+    (row,) = _json_lines(proc.stdout)
+    assert row["status"] == "registered", row["error"]
+    out = Path(str(row["output"]))
+    assert out.is_file()
+    assert not pdfsig_valid(out)[0]  # not signed, as configured
+    assert "%%EOF" in out.read_bytes()[-64:].decode("latin-1")
+    assert not list((home / "work").iterdir())  # no intermediate left behind
+
+
+def test_a_pipeline_in_the_wrong_order_is_refused(tmp_path: Path) -> None:
+    config = _config_with(tmp_path, 'name = "office"\npipeline = "bad"\n')
+    (config / "pipelines" / "bad.toml").write_text(
+        'stages = ["ingest", "pdfa", "ocr", "register"]\n', encoding="utf-8"
+    )
+    home = tmp_path / "home"
+    proc = _digitizer(home, "process", "--profile", "office", str(_sample(".tif")), config=config)
+    _assert_refused_before_touching(home, proc, 3, "order")
