@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pikepdf
 from pdf2image import convert_from_path
 from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from digitizer.errors import EncryptedInputError, InputFileError, OversizedInputError
 
@@ -172,7 +173,11 @@ def _normalise_mode(img: Image.Image) -> Image.Image:
     if img.mode == "CMYK":
         return img.convert("RGB")
     if img.mode.startswith("I;16") or img.mode in ("I", "F"):
-        return ImageOps.autocontrast(img.convert("I").point(lambda v: v / 256)).convert("L")
+        # 16-bit or float grey: scale the range actually used to 8 bits
+        arr = np.asarray(img, dtype=np.float64)
+        low, high = float(arr.min()), float(arr.max())
+        span = high - low if high > low else 1.0
+        return Image.fromarray(((arr - low) * (255.0 / span)).astype(np.uint8), mode="L")
     return img.convert("RGB")
 
 

@@ -198,3 +198,21 @@ def test_giant_pdf_page_is_refused(tmp_path: Path) -> None:
     pdf.save(path)
     with pytest.raises(OversizedInputError, match="too large"):
         read_pages(path, LIMITS)
+
+
+def test_sixteen_bit_grey_png_becomes_eight_bit(tmp_path: Path) -> None:
+    arr = np.full((200, 300), 60000, dtype=np.uint16)
+    arr[50:80, 40:200] = 1000  # a dark bar of "text"
+    path = tmp_path / "g16.png"
+    Image.fromarray(arr).save(path, dpi=(300, 300))
+    (page,) = read_pages(path, LIMITS)
+    assert page.image.mode == "L"
+    out = np.asarray(page.image)
+    assert out[60, 100] < 30 and out[150, 250] > 225
+
+
+def test_rgba_tiff_is_flattened(tmp_path: Path) -> None:
+    path = tmp_path / "rgba.tif"
+    _page("RGB").convert("RGBA").save(path, dpi=(200, 200))
+    (page,) = read_pages(path, LIMITS)
+    assert page.image.mode == "RGB" and page.dpi == 200
