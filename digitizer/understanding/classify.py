@@ -1,0 +1,104 @@
+"""Which document type a page stack is: schema rules first, never a forced guess.
+
+The rules: a type's title, as printed near the top of the first page (fuzzily: OCR drops
+diacritics and letters in titles too, and titles wrap over two or three lines), and its
+cues, phrases found anywhere (a birth certificate names the mother and the father). A
+title that belongs to a look-alike (``excludes``: "TỜ KHAI ĐĂNG KÝ KHAI SINH" is an
+application form, not a birth certificate) vetoes the type. Without a title match, a type
+is taken only when its cues are overwhelming and no other type's are; anything else is
+``unknown``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from digitizer.understanding.layout import Segment, fold_text
+from digitizer.understanding.schema import DocumentSchema, SchemaSet
+
+UNKNOWN = "unknown"
+_TITLE_MIN = 88.0
+_CUE_MIN = 90.0
+_TOP_SEGMENTS = 30  # the title sits among the first lines of page 1
+_CUES_ONLY_MIN = 0.75
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    doc_type: str
+    confidence: float
+    title_score: float = 0.0
+    cue_score: float = 0.0
+
+
+def _windows(segments: Sequence[Segment]) -> list[str]:
+    """Folded text of each top title-like segment, alone and joined with the next one or two.
+
+    A title is printed on lines of its own, in capitals: windows made of other lines are
+    not compared, so a title quoted inside a sentence ("Giấy chứng nhận quyền sử dụng đất số
+    …" in a construction permit) does not make the document one.
+    """
+    top = [s for s in segments if s.page == 0][:_TOP_SEGMENTS]
+    out = []
+    for i in range(len(top)):
+        for span in (1, 2, 3):
+            if i + span > len(top):
+                continue
+            group = top[i : i + span]
+            letters = [c for s in group for c in s.text if c.isalpha()]
+            if letters and sum(c.isupper() for c in letters) >= 0.75 * len(letters):
+                out.append(" ".join(s.folded for s in group))
+    return out
+
+
+def _title_score(titles: Sequence[str], windows: Sequence[str]) -> tuple[float, int]:
+    """Best score (0..1) of any title against a whole window, and that title's length."""
+    best_score, best_length = 0.0, 0
+    for title in titles:
+        needle = fold_text(title)
+        score = max((fuzz.ratio(needle, w) for w in windows), default=0.0) / 100
+        if score * 100 >= _TITLE_MIN and (round(score, 2), len(needle)) > (
+            round(best_score, 2),
+            best_length,
+        ):
+            best_score, best_length = score, len(needle)
+    return best_score, best_length
+
+
+def _cue_score(cues: Sequence[str], whole: str) -> float:
+    if not cues:
+        return 0.0
+    found = sum(1 for cue in cues if fuzz.partial_ratio(fold_text(cue), whole) >= _CUE_MIN)
+    return found / len(cues)
+
+
+def classify(segments: Sequence[Segment], schemas: SchemaSet) -> Classification:
+    if not segments:
+        return Classification(UNKNOWN, 1.0)
+    windows = _windows(segments)
+    whole = " ".join(s.folded for s in segments)
+    scored: list[tuple[float, int, float, DocumentSchema]] = []
+    for schema in schemas.schemas:
+        title, length = _title_score(schema.titles, windows)
+        excluded, ex_length = _title_score(schema.excludes, windows)
+        if excluded and ex_length >= length:
+            continue
+        scored.append((title, length, _cue_score(schema.cues, whole), schema))
+    titled = [s for s in scored if s[0] > 0]
+    if titled:
+        # the best-matching title wins; among equals the longer (more specific) one
+        title, _, cues, schema = max(titled, key=lambda s: (round(s[0], 2), s[1], s[2]))
+        confidence = title * (0.75 + 0.25 * cues)
+        return Classification(schema.doc_type, round(confidence, 4), title, cues)
+    by_cues = sorted(scored, key=lambda s: s[2], reverse=True)
+    if (
+        by_cues
+        and by_cues[0][2] >= _CUES_ONLY_MIN
+        and (len(by_cues) == 1 or by_cues[1][2] < 0.5 * by_cues[0][2])
+    ):
+        _, _, cues, schema = by_cues[0]
+        return Classification(schema.doc_type, round(0.6 * cues, 4), 0.0, cues)
+    return Classification(UNKNOWN, 0.0)

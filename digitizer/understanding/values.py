@@ -1,0 +1,89 @@
+"""Cut a field's value out of the text that follows its label, by the field's type.
+
+A label is often followed by more than its value: "Ông: NGUYỄN VĂN AN, sinh năm 1970, CCCD
+số: …", "Thửa đất số: 671; tờ bản đồ số: 10;", "Diện tích: 2.041 m² (bằng chữ: …)". Each
+type knows where its value stops. A schema may override with its own ``capture`` regex.
+"""
+
+from __future__ import annotations
+
+import re
+
+from digitizer.understanding.layout import fold_text
+from digitizer.understanding.schema import FieldSpec
+
+_HONORIFICS = ("ong/ba", "ba/ong", "ong", "ba", "anh", "chi", "ho ong", "ho ba")
+_DATE = re.compile(
+    r"(?:ngay\s*)?(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})"
+    r"|ngay\s*(\d{1,2})\s*,?\s*thang\s*(\d{1,2})\s*,?\s*nam\s*(\d{4})"
+)
+_ID = re.compile(r"[0-9oilsb|][0-9oilsb| .]{7,16}[0-9oilsb|]")  # folded: lower case
+_NUMBER = re.compile(r"\d+")
+_AREA = re.compile(r"\d[\d.,]*\s*(?:m2|m²|m\b)?")
+_MONEY = re.compile(r"\d[\d.,]*\s*(?:ty|trieu|nghin|ngan)?\s*(?:dong|vnd|d\b)?")
+_PHONE = re.compile(r"(?:\+?84|0)[\d .]{7,14}\d")
+_GENDER = re.compile(r"\b(nam|nu)\b")
+_TEXT_STOP = re.compile(r"[;(]|\s-\s")
+
+
+def _span(raw: str, pattern: re.Pattern[str]) -> str | None:
+    """Match on the folded text (same length), return the original characters."""
+    m = pattern.search(fold_text(raw))
+    return raw[m.start() : m.end()].strip() if m else None
+
+
+def _name(raw: str) -> str | None:
+    words = raw.replace(":", " ").split()
+    folded = [fold_text(w).strip(",.;") for w in words]
+    i = 0
+    while i < len(words) and (folded[i] in _HONORIFICS or folded[i] in ("", "-")):
+        i += 1
+    taken: list[str] = []
+    for word in words[i:]:
+        clean = word.strip(",.;")
+        letters = [c for c in clean if c.isalpha()]
+        if not letters or not all(c.isupper() for c in letters):
+            break
+        taken.append(clean)
+        if word.endswith((",", ";", ".")):
+            break
+    return " ".join(taken) if taken else None
+
+
+def cut(spec: FieldSpec, raw: str) -> str | None:
+    """The part of ``raw`` that is the value, or None when there is none."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if spec.capture is not None:
+        m = spec.capture.search(raw) or spec.capture.search(fold_text(raw))
+        if not m:
+            return None
+        group = m.group(1) if m.groups() else m.group(0)
+        start = m.start(1) if m.groups() else m.start(0)
+        return raw[start : start + len(group)].strip()
+    kind = spec.type
+    if kind == "name":
+        return _name(raw)
+    if kind == "date":
+        return _span(raw, _DATE)
+    if kind == "personal_id":
+        for m in _ID.finditer(fold_text(raw)):
+            if sum(c.isdigit() for c in m.group(0)) >= 8:  # letters only stand in for a few
+                return raw[m.start() : m.end()].strip()
+        return None
+    if kind == "number":
+        return _span(raw, _NUMBER)
+    if kind == "area":
+        return _span(raw, _AREA)
+    if kind == "money":
+        return _span(raw, _MONEY)
+    if kind == "phone":
+        return _span(raw, _PHONE)
+    if kind == "gender":
+        return _span(raw, _GENDER)
+    if kind == "code":
+        token = raw.split()[0].strip(",;.")
+        return token or None
+    text = _TEXT_STOP.split(raw, maxsplit=1)[0].strip(" ,.;:")
+    return text or None
