@@ -181,7 +181,24 @@ class _Region:
         )
 
 
-def section_regions(hits: Sequence[LabelHit], schema: DocumentSchema) -> dict[str, list[_Region]]:
+def _column_split(segments: Sequence[Segment], left: LabelHit, right: LabelHit) -> int:
+    """Where the column of ``right`` begins: the leftmost start of a line below the two
+    headings that lies right of the left heading (headings are centred over their columns,
+    the lines under them are not)."""
+    page, row_bottom = left.segment.page, max(left.segment.bottom, right.segment.bottom)
+    left_end = left.segment.x_at(left.end)
+    right_x = right.segment.x_at(right.start)
+    starts = [
+        s.left
+        for s in segments
+        if s.page == page and s.top >= row_bottom and left_end < s.left <= right_x
+    ]
+    return min(starts) - left.segment.height // 2 if starts else right_x
+
+
+def section_regions(
+    segments: Sequence[Segment], hits: Sequence[LabelHit], schema: DocumentSchema
+) -> dict[str, list[_Region]]:
     """Where each section (one person's block) lies, columns included."""
     openers = {f.name: f.opens_section for f in schema.fields if f.opens_section}
     starts: list[tuple[str, LabelHit]] = []
@@ -193,24 +210,22 @@ def section_regions(hits: Sequence[LabelHit], schema: DocumentSchema) -> dict[st
     regions: dict[str, list[_Region]] = {}
     for name, hit in starts:
         seg = hit.segment
+        x = seg.x_at(hit.start)
+        margin = seg.height
         row = sorted(
             (
                 h
                 for _, h in starts
-                if h.segment.page == seg.page and abs(h.segment.top - seg.top) < seg.height
+                if h.segment.page == seg.page
+                and abs(h.segment.top - seg.top) < seg.height
+                and abs(h.segment.x_at(h.start) - x) > margin
             ),
             key=lambda h: h.segment.x_at(h.start),
         )
-        x = seg.x_at(hit.start)
-        margin = seg.height
-        left_neighbours = [h for h in row if h.segment.x_at(h.start) < x - margin]
-        right_neighbours = [h for h in row if h.segment.x_at(h.start) > x + margin]
-        x_min = x - 2 * margin if left_neighbours else 0
-        x_max = (
-            right_neighbours[0].segment.x_at(right_neighbours[0].start) - margin
-            if right_neighbours
-            else 1 << 30
-        )
+        lefts = [h for h in row if h.segment.x_at(h.start) < x]
+        rights = [h for h in row if h.segment.x_at(h.start) > x]
+        x_min = _column_split(segments, lefts[-1], hit) if lefts else 0
+        x_max = _column_split(segments, hit, rights[0]) if rights else 1 << 30
         later = [
             h.segment.top
             for _, h in starts
@@ -243,15 +258,23 @@ def _value_after(
 
 
 def _continuations(
-    seg: Segment, segments: Sequence[Segment], hits_by_seg: dict[int, list[LabelHit]], limit: int
+    seg: Segment,
+    words: Sequence[OcrWord],
+    segments: Sequence[Segment],
+    hits_by_seg: dict[int, list[LabelHit]],
+    limit: int,
 ) -> list[Segment]:
-    out = []
+    """Lines below a value that carry on with it: between its line's margin and the value's
+    right end (not the neighbouring column), holding no label and starting no list item."""
+    out: list[Segment] = []
     current = seg
+    left = min(seg.left, *(w.left for w in words))  # the column's margin
+    right = max(w.left + w.width for w in words)  # but not past the value: no next column
     for _ in range(limit):
-        nxt = below(segments, current, left=current.left, right=current.right)
+        nxt = below(segments, current, left=left, right=right)
         if nxt is None or hits_by_seg.get(nxt.index) or _ENUMERATOR.match(nxt.text):
             break
-        if nxt.left < seg.left - 2 * seg.height:
+        if nxt.left < seg.left - 2 * seg.height or nxt.left > right:
             break
         out.append(nxt)
         current = nxt
@@ -267,7 +290,7 @@ def candidates(
     hits_by_seg: dict[int, list[LabelHit]] = {}
     for hit in hits:
         hits_by_seg.setdefault(hit.segment.index, []).append(hit)
-    regions = section_regions(hits, schema)
+    regions = section_regions(segments, hits, schema)
     found: dict[str, list[Candidate]] = {f.name: [] for f in schema.fields}
     for hit in hits:
         spec = next((f for f in schema.fields if f.name == hit.owner), None)
@@ -292,7 +315,7 @@ def candidates(
         words = seg.words_in(start, end)
         if spec.multiline or spec.type == "name":
             limit = 3 if spec.multiline else 1
-            for more in _continuations(seg, segments, hits_by_seg, limit):
+            for more in _continuations(seg, words or seg.words, segments, hits_by_seg, limit):
                 if spec.type == "name" and not more.text.replace(" ", "").isupper():
                     break
                 raw += " " + more.text

@@ -87,3 +87,61 @@ def cut(spec: FieldSpec, raw: str) -> str | None:
         return token or None
     text = _TEXT_STOP.split(raw, maxsplit=1)[0].strip(" ,.;:")
     return text or None
+
+
+# Words that name an administrative unit or a street part, by their unaccented form. In an
+# address they come before a capitalised name or a number, and OCR often gets their tone
+# wrong ("tính Bắc Ninh"); "tinh" before "Bắc Ninh" can only be "tỉnh".
+_ADDRESS_WORDS = {
+    "tinh": "tỉnh",
+    "huyen": "huyện",
+    "xa": "xã",
+    "phuong": "phường",
+    "quan": "quận",
+    "thon": "thôn",
+    "xom": "xóm",
+    "ap": "ấp",
+    "duong": "đường",
+    "ngo": "ngõ",
+    "ngach": "ngách",
+    "hem": "hẻm",
+    "pho": "phố",
+    "thi": "thị",
+    "tran": "trấn",
+    "khu": "khu",
+    "to": "tổ",
+    "thanh": "thành",
+}
+_PAIRS = {
+    ("thi", "tran"): ("thị", "trấn"),
+    ("thanh", "pho"): ("thành", "phố"),
+    ("khu", "pho"): ("khu", "phố"),
+}
+
+
+def fix_address_words(address: str) -> str:
+    """Spell the unit words of an address as they are always spelled."""
+    words = address.split(" ")
+    folded = [fold_text(w).strip(",.;") for w in words]
+    out = list(words)
+    for i, key in enumerate(folded):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        pair = _PAIRS.get((key, folded[i + 1])) if i + 1 < len(words) else None
+        if pair and i + 2 < len(words) and words[i + 2][:1].isupper():
+            out[i], out[i + 1] = _keep_case(words[i], pair[0]), _keep_case(words[i + 1], pair[1])
+            continue
+        starts_part = i == 0 or words[i - 1].endswith(",")
+        if (
+            key in _ADDRESS_WORDS
+            and key not in ("thi", "thanh", "khu", "tran")
+            and (words[i][:1].islower() or starts_part)  # "Lạng Giang" is a name
+            and (nxt[:1].isupper() or nxt[:1].isdigit())
+        ):
+            out[i] = _keep_case(words[i], _ADDRESS_WORDS[key])
+    return " ".join(out)
+
+
+def _keep_case(original: str, spelled: str) -> str:
+    tail = original[len(original.rstrip(",.;")) :]
+    body = spelled.capitalize() if original[:1].isupper() else spelled
+    return body + tail

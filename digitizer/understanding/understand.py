@@ -1,0 +1,269 @@
+"""Document understanding: type, fields, their confidence and whether a clerk must look.
+
+The costliest error is a wrong value marked ``ok``. So a field is ``ok`` only when all of
+these hold: its label was found (or it has a structural anchor, or a QR gave it), its value
+normalises and passes every check (a personal ID agrees with the date of birth and gender
+on the same document), and its confidence — from the OCR confidences of the very words it
+was read from, the label match, and agreement with other readings of it — reaches the
+schema's threshold. Everything else is ``needs_review``; a missing required field makes the
+document ``needs_review``; a document not confidently of a known type is ``unknown`` with
+no fields at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from dataclasses import dataclass, field
+
+from digitizer.understanding.normalize import NORMALIZERS, NormalizeError
+from digitizer.understanding.validate import (
+    check_date,
+    check_pattern,
+    check_personal_id,
+    check_range,
+)
+
+from digitizer.records import FieldValue, OcrWord
+from digitizer.understanding.classify import UNKNOWN, classify
+from digitizer.understanding.extract import (
+    alone_candidates,
+    Candidate,
+    candidates,
+    label_hits,
+    place_date_candidates,
+)
+from digitizer.understanding.layout import fold_text, segments_of
+from digitizer.understanding.schema import DocumentSchema, FieldSpec, SchemaSet
+from digitizer.understanding.values import cut, fix_address_words
+
+log = logging.getLogger(__name__)
+
+_QR_SCORE = 0.999
+_FAILED_CHECK_CAP = 0.3
+
+
+@dataclass(slots=True)
+class Understanding:
+    doc_type: str
+    doc_type_confidence: float
+    fields: dict[str, FieldValue] = field(default_factory=dict)
+    missing_required: list[str] = field(default_factory=list)
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.missing_required) or any(
+            f.status == "needs_review" for f in self.fields.values()
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    value: str
+    confidence: float
+    problems: tuple[str, ...]
+    page: int | None
+
+
+def _ocr_score(words: Sequence[OcrWord]) -> float:
+    """Mostly the weakest word: one misread word spoils a value."""
+    if not words:
+        return 0.0
+    confs = [max(0.0, min(w.confidence, 100.0)) / 100 for w in words]
+    return 0.7 * min(confs) + 0.3 * (sum(confs) / len(confs))
+
+
+def load_family_names(path: Path | None = None) -> dict[str, str]:
+    """Unaccented family name -> its only spelling (ambiguous unaccented forms left out)."""
+    path = path or Path(__file__).resolve().parent.parent / "data" / "family_names.txt"
+    spellings: dict[str, set[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        name = line.strip()
+        if name and not name.startswith("#"):
+            spellings.setdefault(fold_text(name), set()).add(name.upper())
+    return {key: next(iter(v)) for key, v in spellings.items() if len(v) == 1}
+
+
+def canonical_family_name(value: str, family_names: dict[str, str]) -> tuple[str, bool]:
+    """The name with its family name spelled as the table spells it; and whether the
+    family name is a known one at all (an unknown one is a reason to look twice)."""
+    first, _, rest = value.partition(" ")
+    known = family_names.get(fold_text(first))
+    if known is None:
+        return value, False
+    return (f"{known} {rest}".strip(), True)
+
+
+def _as_json_value(spec: FieldSpec, value: str) -> str | int | float:
+    if spec.type in ("money", "number"):
+        return int(value)
+    if spec.type == "area":
+        return float(value)
+    return value
+
+
+class Understander:
+    """Reusable across documents: holds the schemas and the reference data."""
+
+    def __init__(
+        self, schemas: SchemaSet, province_codes: frozenset[str], today: dt.date | None = None
+    ) -> None:
+        self.schemas = schemas
+        self.province_codes = province_codes
+        self.today = today or dt.date.today()
+        self.family_names = load_family_names()
+
+    def understand(
+        self, pages: Sequence[Sequence[OcrWord]], codes: Sequence[Sequence[str]] = ()
+    ) -> Understanding:
+        """``pages``: OCR words per page; ``codes``: decoded QR/barcode values per page."""
+        segments = segments_of(pages)
+        kind = classify(segments, self.schemas)
+        schema = self.schemas.get(kind.doc_type)
+        if schema is None:
+            return Understanding(UNKNOWN, kind.confidence)
+        hits = label_hits(segments, schema, self.schemas.stop_labels)
+        found = candidates(segments, hits, schema)
+        for spec in schema.fields:
+            if spec.anchor == "place_date":
+                found[spec.name] += place_date_candidates(segments, spec)
+            elif spec.anchor == "alone":
+                found[spec.name] += alone_candidates(segments, spec)
+        result = Understanding(kind.doc_type, kind.confidence)
+        readings: dict[str, _Reading] = {}
+        for spec in schema.fields:
+            reading = self._best(spec, found[spec.name], codes)
+            if reading is not None:
+                readings[spec.name] = reading
+        self._cross_check(schema, readings)
+        for spec in schema.fields:
+            reading = readings.get(spec.name)
+            if reading is None:
+                if spec.required:
+                    result.missing_required.append(spec.name)
+                continue
+            ok = not reading.problems and reading.confidence >= schema.min_confidence
+            result.fields[spec.name] = FieldValue(
+                _as_json_value(spec, reading.value) if not reading.problems else reading.value,
+                round(reading.confidence, 4),
+                "ok" if ok else "needs_review",
+                reading.page,
+            )
+        return result
+
+    # ----------------------------------------------------------------- one field
+
+    def _best(
+        self, spec: FieldSpec, found: list[Candidate], codes: Sequence[Sequence[str]]
+    ) -> _Reading | None:
+        readings = [r for c in found if (r := self._read(spec, c)) is not None]
+        if spec.qr:
+            for page_no, page_codes in enumerate(codes):
+                for code in page_codes:
+                    qr = self._qr_reading(spec, code, page_no)
+                    if qr is not None:
+                        return qr  # a decoded value beats OCR for its field
+        if not readings:
+            return None
+        clean = [r for r in readings if not r.problems] or readings
+        best = max(clean, key=lambda r: r.confidence)
+        # Readings of the same field that disagree: nobody can tell which is right.
+        distinct = {r.value for r in clean}
+        if len(distinct) > 1:
+            return _Reading(
+                best.value,
+                min(best.confidence, 0.5),
+                (*best.problems, "the document gives different values"),
+                best.page,
+            )
+        agreeing = sum(1 for r in clean if r.value == best.value)
+        boost = min(0.05 * (agreeing - 1), 0.1)
+        return _Reading(best.value, min(1.0, best.confidence + boost), best.problems, best.page)
+
+    def _read(self, spec: FieldSpec, cand: Candidate) -> _Reading | None:
+        raw = cut(spec, cand.raw)
+        if raw is None:
+            return None
+        page = None
+        if cand.words:
+            page = None  # page numbers are attached by the caller where known
+        try:
+            value = NORMALIZERS[spec.type](raw)
+        except NormalizeError as exc:
+            return _Reading(raw, _FAILED_CHECK_CAP * cand.label_score, (str(exc),), page)
+        words = [
+            w
+            for w in cand.words
+            if fold_text(w.text).strip(",.;:") and fold_text(w.text).strip(",.;:") in fold_text(raw)
+        ] or list(cand.words)
+        confidence = cand.label_score * _ocr_score(words)
+        if spec.type == "text" and spec.name.endswith("address"):
+            value = fix_address_words(value)
+        if spec.type == "name" and not spec.name.startswith("business"):
+            value, known = canonical_family_name(value, self.family_names)
+            if not known:
+                confidence *= 0.9
+        problems = self._checks(spec, value)
+        if problems:
+            confidence = min(confidence, _FAILED_CHECK_CAP)
+        return _Reading(value, confidence, tuple(problems), page)
+
+    def _qr_reading(self, spec: FieldSpec, code: str, page: int) -> _Reading | None:
+        try:
+            value = NORMALIZERS[spec.type](code)
+        except NormalizeError:
+            return None
+        if self._checks(spec, value):
+            return None
+        return _Reading(value, _QR_SCORE, (), page)
+
+    def _checks(self, spec: FieldSpec, value: str) -> list[str]:
+        problems: list[str] = []
+        if spec.pattern is not None and spec.type in (
+            "code",
+            "number",
+            "text",
+            "name",
+            "personal_id",
+        ):
+            problems += check_pattern(value, spec.pattern.pattern)
+        if spec.type == "date":
+            problems += check_date(value, today=self.today)
+        if spec.type in ("number", "area", "money") and (
+            spec.min_value is not None or spec.max_value is not None
+        ):
+            low = spec.min_value if spec.min_value is not None else float("-inf")
+            high = spec.max_value if spec.max_value is not None else float("inf")
+            problems += check_range(value, low, high)
+        return problems
+
+    # ----------------------------------------------------------------- across fields
+
+    def _cross_check(self, schema: DocumentSchema, readings: dict[str, _Reading]) -> None:
+        """A personal ID must agree with the holder's date of birth and gender."""
+        for spec in schema.fields:
+            reading = readings.get(spec.name)
+            if spec.type != "personal_id" or reading is None or reading.problems:
+                continue
+            dob = gender = None
+            if spec.same_person:
+                dob_field, _, gender_ref = spec.same_person.partition(",")
+                dob_reading = readings.get(dob_field)
+                if dob_reading is not None and not dob_reading.problems:
+                    dob = dt.date.fromisoformat(dob_reading.value)
+                if gender_ref in ("male", "female"):
+                    gender = gender_ref
+                elif gender_ref and (g := readings.get(gender_ref)) and not g.problems:
+                    gender = g.value
+            problems = check_personal_id(
+                reading.value, date_of_birth=dob, gender=gender, province_codes=self.province_codes
+            )
+            if problems:
+                readings[spec.name] = _Reading(
+                    reading.value,
+                    min(reading.confidence, _FAILED_CHECK_CAP),
+                    tuple(problems),
+                    reading.page,
+                )

@@ -1,0 +1,159 @@
+"""Schemas are the office's files: every shipped one loads, a broken one names itself."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from digitizer.errors import ConfigurationError
+from digitizer.understanding.schema import load_schema, load_schemas
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC_TYPES = {
+    "birth_certificate": {
+        "full_name",
+        "date_of_birth",
+        "gender",
+        "personal_id",
+        "mother_name",
+        "father_name",
+        "registration_number",
+        "registration_date",
+    },
+    "marriage_certificate": {
+        "husband_name",
+        "husband_date_of_birth",
+        "husband_id",
+        "wife_name",
+        "wife_date_of_birth",
+        "wife_id",
+        "registration_number",
+        "registration_date",
+    },
+    "death_certificate": {
+        "full_name",
+        "date_of_birth",
+        "personal_id",
+        "date_of_death",
+        "registration_number",
+        "registration_date",
+    },
+    "land_use_certificate": {
+        "holder_name",
+        "holder_id",
+        "serial_number",
+        "registry_number",
+        "parcel_number",
+        "map_sheet_number",
+        "area_m2",
+        "land_address",
+        "land_use_purpose",
+        "issue_date",
+    },
+    "business_household_registration": {
+        "business_name",
+        "registration_code",
+        "owner_name",
+        "owner_id",
+        "business_address",
+        "capital_vnd",
+        "issue_date",
+    },
+    "construction_permit": {
+        "permit_number",
+        "owner_name",
+        "construction_address",
+        "parcel_number",
+        "map_sheet_number",
+        "building_area_m2",
+        "floors",
+        "issue_date",
+    },
+    "application_form": {
+        "applicant_name",
+        "applicant_id",
+        "applicant_date_of_birth",
+        "phone",
+        "date",
+    },
+    "dossier_receipt": {
+        "dossier_code",
+        "applicant_name",
+        "applicant_id",
+        "procedure_name",
+        "received_date",
+        "appointment_date",
+    },
+}
+
+
+def test_every_domain_type_has_a_schema_with_exactly_its_fields() -> None:
+    schemas = load_schemas(ROOT / "schemas")
+    assert {s.doc_type for s in schemas.schemas} == set(DOC_TYPES)
+    for schema in schemas.schemas:
+        assert {f.name for f in schema.fields} == DOC_TYPES[schema.doc_type], schema.doc_type
+        assert schema.version >= 1
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('doc_type = "x"\n', "doc_type"),
+        (
+            'doc_type = "broken"\nversion = 1\n[recognition]\ntitles = ["A"]\n'
+            '[[fields]]\nname = "f"\ntype = "colour"\nlabels = ["L"]\n',
+            "'type'",
+        ),
+        (
+            'doc_type = "broken"\nversion = 1\n[recognition]\ntitles = ["A"]\n'
+            '[[fields]]\nname = "f"\ntype = "code"\nlabels = ["L"]\ncapture = "(["\n',
+            "regular expression",
+        ),
+        ('doc_type = "broken"\nversion = 1\n[recognition]\ntitles = ["A"]\n', "fields"),
+        ('doc_type = "broken"\nversion = \n', "TOML"),
+    ],
+)
+def test_a_broken_schema_names_its_file_and_problem(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigurationError) as err:
+        load_schema(path)
+    assert str(path) in str(err.value) and problem in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_a_broken_schema_stops_process_at_start_up(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    for folder in ("schemas", "pipelines", "scanner_profiles"):
+        shutil.copytree(ROOT / folder, config / folder)
+    (config / "schemas" / "notice.toml").write_text(
+        'doc_type = "notice"\nversion = "one"\n', encoding="utf-8"
+    )
+    env = dict(os.environ, DIGITIZER_HOME=str(tmp_path / "home"))
+    scan = next(p for p in (ROOT / "samples" / "scans").iterdir() if p.suffix == ".png")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "digitizer",
+            "--config",
+            str(config),
+            "process",
+            "--json",
+            str(scan),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 3
+    assert "notice.toml" in proc.stderr and "version" in proc.stderr
+    assert proc.stdout == ""
