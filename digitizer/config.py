@@ -61,6 +61,10 @@ class Layout:
         return self.config_root / "scanner_profiles"
 
     @property
+    def schemas_dir(self) -> Path:
+        return self.config_root / "schemas"
+
+    @property
     def pipelines_dir(self) -> Path:
         return self.config_root / "pipelines"
 

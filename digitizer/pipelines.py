@@ -13,7 +13,7 @@ from pathlib import Path
 from digitizer.errors import ConfigurationError
 
 # Stages in the only order that makes sense; a definition may leave optional ones out.
-KNOWN_STAGES = ("ingest", "orient", "ocr", "pdfa", "sign", "register")
+KNOWN_STAGES = ("ingest", "orient", "ocr", "understand", "pdfa", "sign", "register")
 REQUIRED_STAGES = ("ingest", "ocr", "pdfa", "register")
 
 

@@ -66,7 +66,7 @@ Status = Literal["registered", "needs_review", "duplicate", "failed"]
 class FieldValue:
     """An extracted field: normalised value, confidence 0-1, and whether a clerk must look."""
 
-    value: str | None
+    value: str | int | float | None  # int for money/number, float for areas
     confidence: float
     status: Literal["ok", "needs_review"]
     page_no: int | None = None

@@ -28,6 +28,7 @@ from digitizer.records import DocumentResult
 from digitizer.signing import load_signer
 from digitizer.stages import Job, Worker, WorkerSettings, document_id_for, sha256_of
 from digitizer.store import Store
+from digitizer.understanding.schema import load_schemas
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,8 @@ def prepare(layout: Layout, profile: ScannerProfile) -> RunPlan:
         p12 = profile.signing.pkcs12_path(layout.home)
         password = profile.signing.password(layout.home)
         load_signer(p12, password)  # fail now, not in every worker
-    settings = WorkerSettings(profile, pipeline, tessdata, layout.work, p12, password)
+    schemas = load_schemas(layout.schemas_dir) if pipeline.runs("understand") else None
+    settings = WorkerSettings(profile, pipeline, tessdata, layout.work, schemas, p12, password)
     return RunPlan(layout, profile, pipeline, settings, version)
 
 

@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from digitizer import __version__, geometry
+from digitizer.barcodes import decode_codes
 from digitizer.errors import DigitizerError
 from digitizer.geometry import PageGeometry
 from digitizer.ingest import IngestLimits, ScanPage, iter_pages
@@ -36,6 +37,9 @@ from digitizer.profiles import ColourPolicy, ScannerProfile
 from digitizer.records import DocumentMetadata, DocumentResult, PageRaster, PageResult
 from digitizer.recovery import recover_missed_text
 from digitizer.signing import Signer, load_signer, sign_pdf
+from digitizer.understanding.schema import SchemaSet
+from digitizer.understanding.understand import Understander
+from digitizer.understanding.validate import load_province_codes
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,7 @@ class WorkerSettings:
     pipeline: PipelineDefinition
     tessdata: Path
     work_dir: Path
+    schemas: SchemaSet | None
     pkcs12: Path | None
     pkcs12_password: bytes | None
 
@@ -186,6 +191,10 @@ class Worker:
         if settings.pipeline.runs("sign"):
             assert settings.pkcs12 is not None
             self.signer = load_signer(settings.pkcs12, settings.pkcs12_password)
+        self.understander: Understander | None = None
+        if settings.pipeline.runs("understand") and settings.schemas is not None:
+            self.understander = Understander(settings.schemas, load_province_codes())
+        self._needs_review = False
 
     def close(self) -> None:
         self.engine.close()
@@ -214,16 +223,21 @@ class Worker:
         settings, profile = self.settings, self.settings.profile
         pipeline = settings.pipeline
         scans = iter_pages(job.source, self.limits)
-        metadata = DocumentMetadata(
-            document_id=job.document_id,
-            title=job.source.name,
-            doc_type=result.doc_type,
-            unit_code=profile.unit_code or None,
-            unit_name=profile.unit_name or None,
-            created=dt.datetime.now(dt.UTC),
-            producer=f"digitizer {__version__}",
-        )
-        # A generator: each page is OCR'd, then encoded into the PDF, then freed.
+
+        def metadata() -> DocumentMetadata:
+            # asked by the writer after the last page, when the document type is known
+            return DocumentMetadata(
+                document_id=job.document_id,
+                title=job.source.name,
+                doc_type=result.doc_type,
+                unit_code=profile.unit_code or None,
+                unit_name=profile.unit_name or None,
+                created=dt.datetime.now(dt.UTC),
+                producer=f"digitizer {__version__}",
+            )
+
+        # A generator: each page is OCR'd, then encoded into the PDF, then freed; after
+        # the last page the document is understood (type and fields).
         rasters = self._pages(scans, result, orient_enabled=pipeline.runs("orient"))
         job.output.parent.mkdir(parents=True, exist_ok=True)
         unsigned = settings.work_dir / f"{job.document_id}.{os.getpid()}.unsigned.pdf"
@@ -250,12 +264,15 @@ class Worker:
         result.output = str(job.output)
         result.output_sha256 = sha256_of(job.output)
         result.document_id = job.document_id
-        result.status = "registered"
+        result.status = "needs_review" if self._needs_review else "registered"
 
     def _pages(
         self, scans: Iterable[ScanPage], result: DocumentResult, *, orient_enabled: bool
     ) -> Iterator[PageRaster]:
         probe = self.settings.pipeline.probe_uncertain_orientation
+        understand = self.understander is not None
+        codes: list[list[str]] = []
+        self._needs_review = False
         for scan in scans:
             original = apply_colour_policy(scan, self.settings.profile.colour)
             if orient_enabled:
@@ -283,7 +300,15 @@ class Worker:
                     words=text.words,
                 )
             )
+            if understand:
+                codes.append([c.value for c in decode_codes(img, scan.dpi)])
             yield PageRaster(img, scan.dpi, text.words)
+        if self.understander is not None:
+            found = self.understander.understand([p.words for p in result.pages], codes)
+            result.doc_type = found.doc_type
+            result.doc_type_confidence = found.doc_type_confidence
+            result.fields = found.fields
+            self._needs_review = found.needs_review
 
 
 def _durable_rename(src: Path, dst: Path) -> None:

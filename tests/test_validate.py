@@ -164,6 +164,32 @@ def test_invalid_personal_ids(
             assert value not in problem  # Decree 13: no personal ID in clear
 
 
+def test_birth_year_alone() -> None:
+    """Land certificates print "sinh năm 1944": the spouse's ID (born 1942) must not pass."""
+
+    def check(value: str) -> list[str]:
+        return check_personal_id(
+            value, date_of_birth=None, gender=None, province_codes=CODES, birth_year=1944
+        )
+
+    assert check("040044145686") == []
+    assert check("040142242819") == [
+        "the personal ID says born in 1942, the date of birth says 1944"
+    ]
+    assert check("040044145")  # the holder's ID cut short
+
+
+def test_birth_year_must_agree_with_the_date_of_birth() -> None:
+    with pytest.raises(ValueError):
+        check_personal_id(
+            "024070001234",
+            date_of_birth=dt.date(1970, 1, 1),
+            birth_year=1971,
+            gender=None,
+            province_codes=CODES,
+        )
+
+
 def test_every_disagreement_is_reported() -> None:
     problems = check_personal_id(
         "099171001234", date_of_birth=dt.date(1970, 1, 1), gender="male", province_codes=CODES
@@ -201,9 +227,13 @@ def test_cmnd_that_is_a_cut_short_personal_id(
 
 
 def test_encoded_year_in_the_future_without_a_date_of_birth() -> None:
-    kwargs = {"date_of_birth": None, "gender": None, "province_codes": CODES}
-    assert check_personal_id("024245001234", today=TODAY, **kwargs)  # type: ignore[arg-type]
-    assert check_personal_id("024225001234", today=TODAY, **kwargs) == []  # type: ignore[arg-type]
+    def check(value: str) -> list[str]:
+        return check_personal_id(
+            value, date_of_birth=None, gender=None, province_codes=CODES, today=TODAY
+        )
+
+    assert check("024245001234")  # born 2045
+    assert check("024225001234") == []
 
 
 def test_unknown_gender_value_is_a_programming_error() -> None:

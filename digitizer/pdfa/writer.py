@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pikepdf
@@ -113,7 +113,7 @@ def _add_metadata(pdf: pikepdf.Pdf, metadata: DocumentMetadata, level: PdfALevel
 
 def write_pdfa(
     pages: Iterable[PageRaster],
-    metadata: DocumentMetadata,
+    metadata: DocumentMetadata | Callable[[], DocumentMetadata],
     out: Path,
     *,
     level: PdfALevel = "2b",
@@ -145,7 +145,9 @@ def write_pdfa(
         if not count:
             raise ValueError("write_pdfa needs at least one page")
         _add_output_intent(pdf)
-        _add_metadata(pdf, metadata, level)
+        # A callable is asked only now: what the document is may be known only after its
+        # last page was read.
+        _add_metadata(pdf, metadata() if callable(metadata) else metadata, level)
         pdf.Root.Lang = pikepdf.String("vi")
 
         version = "1.4" if level == "1b" else "1.7"

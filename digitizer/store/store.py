@@ -123,7 +123,7 @@ class Store:
                         Field(
                             document=doc,
                             name=name,
-                            value=fv.value,
+                            value=None if fv.value is None else str(fv.value),
                             confidence=fv.confidence,
                             status=fv.status,
                             page_no=fv.page_no,

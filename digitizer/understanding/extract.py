@@ -57,6 +57,7 @@ class Candidate:
     words: tuple[OcrWord, ...]
     label_score: float
     order: int  # reading order, for ties
+    next_line: str = ""  # the line below, for a value broken at the end of its line
 
 
 def _boundary_ok(folded: str, start: int, end: int) -> bool:
@@ -128,9 +129,11 @@ def label_hits(
 ) -> list[LabelHit]:
     """All label hits of the document, overlaps resolved in favour of longer labels."""
     wanted: list[tuple[str, str, FieldSpec | None, bool]] = []
-    for spec in schema.fields:
-        wanted += [(spec.name, label, spec, False) for label in spec.labels]
-        wanted += [(spec.name, label, spec, True) for label in spec.section_labels]
+    for field_spec in schema.fields:
+        wanted += [(field_spec.name, label, field_spec, False) for label in field_spec.labels]
+        wanted += [
+            (field_spec.name, label, field_spec, True) for label in field_spec.section_labels
+        ]
     for section in schema.sections:
         wanted += [(f"§{section.name}", heading, None, False) for heading in section.headings]
     wanted += [("", label, None, False) for label in stop_labels]
@@ -320,14 +323,19 @@ def candidates(
                     break
                 raw += " " + more.text
                 words += list(more.words)
+        after = below(segments, seg, left=seg.left, right=seg.right)
+        next_line = ""
+        if after is not None and not hits_by_seg.get(after.index):
+            next_line = after.text
         found[spec.name].append(
-            Candidate(spec.name, raw.strip(), tuple(words), hit.score, seg.index)
+            Candidate(spec.name, raw.strip(), tuple(words), hit.score, seg.index, next_line)
         )
     return found
 
 
 _PLACE_DATE = re.compile(
-    r"^[^\W\d][^,:;]{1,40},\s*ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})"
+    r"(?:^|[:;]\s*)[^\W\d][^,:;]{1,40},\s*ng\w{1,3}\s+(\d{1,2})\s+th\w{2,4}\s+(\d{1,2})"
+    r"\s+n\w{1,2}m\s+(\d{4})"
 )
 
 
@@ -349,7 +357,7 @@ def place_date_candidates(segments: Sequence[Segment], spec: FieldSpec) -> list[
     for seg in segments:
         m = _PLACE_DATE.search(seg.folded)
         if m:
-            start = seg.folded.index("ngay", m.start())
+            start = seg.folded.index(",", m.start()) + 1
             out.append(
                 Candidate(
                     spec.name,

@@ -15,28 +15,27 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from digitizer.records import FieldValue, OcrWord
+from digitizer.understanding.classify import UNKNOWN, classify
+from digitizer.understanding.extract import (
+    Candidate,
+    alone_candidates,
+    candidates,
+    label_hits,
+    place_date_candidates,
+)
+from digitizer.understanding.layout import fold_text, segments_of
 from digitizer.understanding.normalize import NORMALIZERS, NormalizeError
+from digitizer.understanding.schema import DocumentSchema, FieldSpec, SchemaSet
 from digitizer.understanding.validate import (
     check_date,
     check_pattern,
     check_personal_id,
     check_range,
 )
-
-from digitizer.records import FieldValue, OcrWord
-from digitizer.understanding.classify import UNKNOWN, classify
-from digitizer.understanding.extract import (
-    alone_candidates,
-    Candidate,
-    candidates,
-    label_hits,
-    place_date_candidates,
-)
-from digitizer.understanding.layout import fold_text, segments_of
-from digitizer.understanding.schema import DocumentSchema, FieldSpec, SchemaSet
 from digitizer.understanding.values import cut, fix_address_words
 
 log = logging.getLogger(__name__)
@@ -126,15 +125,18 @@ class Understander:
             return Understanding(UNKNOWN, kind.confidence)
         hits = label_hits(segments, schema, self.schemas.stop_labels)
         found = candidates(segments, hits, schema)
+        anchored: dict[str, list[Candidate]] = {}
         for spec in schema.fields:
             if spec.anchor == "place_date":
-                found[spec.name] += place_date_candidates(segments, spec)
+                anchored[spec.name] = place_date_candidates(segments, spec)
             elif spec.anchor == "alone":
-                found[spec.name] += alone_candidates(segments, spec)
+                anchored[spec.name] = alone_candidates(segments, spec)
         result = Understanding(kind.doc_type, kind.confidence)
         readings: dict[str, _Reading] = {}
         for spec in schema.fields:
             reading = self._best(spec, found[spec.name], codes)
+            if reading is None and spec.name in anchored:  # the anchor is the fallback
+                reading = self._best(spec, anchored[spec.name], codes)
             if reading is not None:
                 readings[spec.name] = reading
         self._cross_check(schema, readings)
@@ -184,6 +186,8 @@ class Understander:
 
     def _read(self, spec: FieldSpec, cand: Candidate) -> _Reading | None:
         raw = cut(spec, cand.raw)
+        if raw is None and cand.next_line and spec.type in ("date", "personal_id", "phone"):
+            raw = cut(spec, f"{cand.raw} {cand.next_line}")
         if raw is None:
             return None
         page = None

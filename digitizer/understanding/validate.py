@@ -71,6 +71,7 @@ def check_personal_id(
     date_of_birth: dt.date | None,
     gender: str | None,
     province_codes: Collection[str],
+    birth_year: int | None = None,
     today: dt.date | None = None,
 ) -> list[str]:
     """A 12-digit personal ID against DOMAIN.md's structure and the holder's other fields.
@@ -79,18 +80,22 @@ def check_personal_id(
     male/female born 1900-1999, 2/3 born 2000-2099; higher digits are later centuries, so
     nobody alive has them); digits 5-6: the year of birth. ``date_of_birth`` and ``gender``
     (``male``/``female``) are what the same document prints, None when it prints nothing;
-    ``today`` bounds the encoded year when there is no date of birth. A 9-digit old CMND
+    ``birth_year`` serves when a document prints only the year ("sinh năm 1970", land
+    certificates); ``today`` bounds the encoded year when there is neither. A 9-digit old CMND
     number has no structure; it is only refused when it reads as the start of the holder's
     12-digit ID (a number cut at a line break).
     """
-    if not _ASCII_DIGITS.fullmatch(value):
-        return ["a personal ID has only digits"]
-    if len(value) == 9:
-        return _check_cmnd(value, date_of_birth, gender, province_codes)
-    if len(value) != 12:
-        return [f"a personal ID has 12 digits (9 for an old CMND), this one {len(value)}"]
     if gender is not None and gender not in _GENDERS:
         raise ValueError(f"gender must be 'male', 'female' or None, not {gender!r}")
+    if not _ASCII_DIGITS.fullmatch(value):
+        return ["a personal ID has only digits"]
+    if date_of_birth is not None and birth_year is not None and birth_year != date_of_birth.year:
+        raise ValueError("birth_year and date_of_birth disagree")
+    year_of_birth = date_of_birth.year if date_of_birth is not None else birth_year
+    if len(value) == 9:
+        return _check_cmnd(value, year_of_birth, gender, province_codes)
+    if len(value) != 12:
+        return [f"a personal ID has 12 digits (9 for an old CMND), this one {len(value)}"]
     problems: list[str] = []
     if value[:3] not in province_codes:
         problems.append(f"{value[:3]} is not a province code of personal IDs")
@@ -100,11 +105,11 @@ def check_personal_id(
         return problems
     year = 1900 + 100 * (digit // 2) + int(value[4:6])
     id_gender = "female" if digit % 2 else "male"
-    if date_of_birth is not None and date_of_birth.year != year:
+    if year_of_birth is not None and year_of_birth != year:
         problems.append(
-            f"the personal ID says born in {year}, the date of birth says {date_of_birth.year}"
+            f"the personal ID says born in {year}, the date of birth says {year_of_birth}"
         )
-    elif date_of_birth is None and today is not None and year > today.year:
+    elif year_of_birth is None and today is not None and year > today.year:
         problems.append(f"the personal ID says born in {year}, which is in the future")
     if gender is not None and gender != id_gender:
         problems.append(f"the personal ID is a {id_gender} person's, the document says {gender}")
@@ -112,16 +117,16 @@ def check_personal_id(
 
 
 def _check_cmnd(
-    value: str, date_of_birth: dt.date | None, gender: str | None, province_codes: Collection[str]
+    value: str, year_of_birth: int | None, gender: str | None, province_codes: Collection[str]
 ) -> list[str]:
     """A 9-digit CMND number has no structure, but a 12-digit ID cut short at a line break
     does: its first digits agree with the holder's date of birth (and gender), which a real
     CMND does by chance about once in a thousand. Such a value goes to review."""
-    if date_of_birth is None or value[:3] not in province_codes or int(value[3]) > 3:
+    if year_of_birth is None or value[:3] not in province_codes or int(value[3]) > 3:
         return []
     digit = int(value[3])
     year = 1900 + 100 * (digit // 2) + int(value[4:6])
-    if year != date_of_birth.year:
+    if year != year_of_birth:
         return []
     if gender is not None and gender != ("female" if digit % 2 else "male"):
         return []

@@ -14,8 +14,9 @@ from digitizer.understanding.schema import FieldSpec
 
 _HONORIFICS = ("ong/ba", "ba/ong", "ong", "ba", "anh", "chi", "ho ong", "ho ba")
 _DATE = re.compile(
-    r"(?:ngay\s*)?(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})"
-    r"|ngay\s*(\d{1,2})\s*,?\s*thang\s*(\d{1,2})\s*,?\s*nam\s*(\d{4})"
+    r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})"
+    # "ngày 2 tháng 3 năm 2019", tolerant of OCR noise in the words ("tháúng", "nắm")
+    r"|ng\w{1,3}\s*(\d{1,2})\s*,?\s*th\w{2,4}\s*(\d{1,2})\s*,?\s*n\w{1,2}m\s*(\d{4})"
 )
 _ID = re.compile(r"[0-9oilsb|][0-9oilsb| .]{7,16}[0-9oilsb|]")  # folded: lower case
 _NUMBER = re.compile(r"\d+")
@@ -66,7 +67,11 @@ def cut(spec: FieldSpec, raw: str) -> str | None:
     if kind == "name":
         return _name(raw)
     if kind == "date":
-        return _span(raw, _DATE)
+        m = _DATE.search(fold_text(raw))
+        if not m:
+            return None
+        day, month, year = (g for g in m.groups() if g is not None)
+        return f"{day}/{month}/{year}"  # rebuilt: the words around the numbers are noise
     if kind == "personal_id":
         for m in _ID.finditer(fold_text(raw)):
             if sum(c.isdigit() for c in m.group(0)) >= 8:  # letters only stand in for a few

@@ -1,0 +1,248 @@
+"""Decode every QR code and barcode on a page image.
+
+Why this exists: a dossier receipt carries its dossier code (``000.12.24.H07-230315-0001``) as
+a QR, land certificates from 2024 carry a QR, and separator sheets carry a barcode or a QR.
+The value in the code is exact where OCR of the printed text is not, so the pipeline reads it
+on every page, upright or not (it may run before deskew).
+
+Why zxing-cpp and not pyzbar (measured with ``benchmarks/bench_barcodes.py``): both decode
+the sample receipts, but zbar reads a UTF-8 QR without an ECI marker as Shift-JIS (any QR
+with Vietnamese letters comes out as mojibake), reports false Interleaved-2-of-5 codes in
+body text, and is 3-10x slower on the same page; zxing-cpp decodes more of the hard pages
+(skewed, blurred, 1-bit, sealed). zxing-cpp can also tell "a symbol is there but did not
+decode", which drives the retry below.
+
+Why two passes: a full-resolution pass over a 300 dpi A4 page costs 100-400 ms when 1-D
+readers are on, most of it for pages that carry no code at all. So the page is first decoded
+on a ~150 dpi copy (a QR module of 0.5 mm is still 3 px there) and decoded again at full
+resolution only when the first pass found a symbol it could not read (dense QRs whose modules
+smear when downscaled, small barcodes).
+
+Why the red channel for colour pages: red seals (con dấu) are stamped over signatures and
+sometimes over the QR; in the red channel the seal is nearly as bright as the paper while
+black print stays dark, so the QR's modules under the seal survive (:mod:`digitizer.geometry`
+reads colour pages the same way).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
+
+import cv2
+import numpy as np
+import zxingcpp
+from numpy.typing import NDArray
+from PIL import Image
+
+log = logging.getLogger(__name__)
+
+# The first pass runs at this resolution: fast enough for every page, fine enough for
+# QRs of 0.5 mm modules and for barcodes with 0.33 mm bars (2 px).
+_FAST_DPI = 150.0
+# A page whose dpi is unknown or absurd is taken to be A4 (the long side in inches).
+_A4_LONG_SIDE_IN = 11.69
+_MIN_DPI, _MAX_DPI = 50.0, 1200.0
+
+# What the offices' documents carry: QR (receipts, land certificates 2024+, separator
+# sheets) and the 1-D symbologies of separator sheets and postal labels. DataMatrix, PDF417
+# and Aztec are left out on purpose: with them each page costs 2-3x more, and none of these
+# documents uses them. DX film edge and Telepen (in zxing's "AllLinear") invite false hits.
+_FORMATS = zxingcpp.barcode_formats_from_str(
+    "QRCode,MicroQRCode,Code128,Code39,Code93,Codabar,ITF,EANUPC,DataBar"
+)
+
+# zxing-cpp's format names -> the names the pipeline uses (ZXing's own, upper snake case).
+_KIND_NAMES = {
+    "QRCode": "QR_CODE",
+    "QRCodeModel1": "QR_CODE",
+    "QRCodeModel2": "QR_CODE",
+    "MicroQRCode": "MICRO_QR_CODE",
+    "RMQRCode": "RMQR_CODE",
+    "Code39": "CODE_39",
+    "Code39Std": "CODE_39",
+    "Code39Ext": "CODE_39",
+    "Code93": "CODE_93",
+    "Code128": "CODE_128",
+    "Codabar": "CODABAR",
+    "ITF": "ITF",
+    "ITF14": "ITF",
+    "EAN13": "EAN_13",
+    "EAN8": "EAN_8",
+    "UPCA": "UPC_A",
+    "UPCE": "UPC_E",
+    "ISBN": "EAN_13",
+    "DataMatrix": "DATA_MATRIX",
+    "PDF417": "PDF_417",
+    "Aztec": "AZTEC",
+}
+
+GreyImage = NDArray[np.uint8]
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedCode:
+    """One decoded symbol: its kind (``QR_CODE``, ``CODE_128`` …), its text (NFC) and its
+    bounding box in the pixel coordinates of the image given to :func:`decode_codes`.
+
+    For 1-D barcodes the box spans the scan lines that decoded, which may be only a few
+    pixels high; it still locates the code on the page.
+    """
+
+    kind: str
+    value: str
+    left: int
+    top: int
+    width: int
+    height: int
+
+
+def library_version() -> str:
+    """The decoding library and its version, for run records and bug reports."""
+    try:
+        return f"zxing-cpp {metadata.version('zxing-cpp')}"
+    except metadata.PackageNotFoundError:  # installed some other way (a Debian package)
+        return f"zxing-cpp {getattr(zxingcpp, '__version__', 'unknown')}"
+
+
+def decode_codes(image: Image.Image | NDArray[np.generic], dpi: float) -> list[DecodedCode]:
+    """Decode every QR code and barcode on a page, in any orientation.
+
+    ``image`` is a PIL image (any mode) or a numpy array (2-D grey, or H x W x 3/4 RGB(A)),
+    ``dpi`` its resolution. Returns ``[]`` for a page without a code; a failure inside the
+    decoder is logged and treated as "no code", so this never raises for a page's content.
+    """
+    grey = _grey_array(image)
+    height, width = grey.shape
+    if height < 8 or width < 8:
+        return []
+    dpi = _plausible_dpi(dpi, width, height)
+    scale = min(1.0, _FAST_DPI / dpi)
+    if scale < 0.95:
+        small: GreyImage = cv2.resize(grey, None, fx=scale, fy=scale,
+                                      interpolation=cv2.INTER_AREA)
+        found, undecoded = _read(small, 1.0 / small.shape[1] * width,
+                                 1.0 / small.shape[0] * height)
+        if not undecoded:
+            return _clip(found, width, height)
+        log.debug("%d symbol(s) seen but not decoded at %.0f dpi: retrying at %.0f dpi",
+                  undecoded, dpi * scale, dpi)
+        again, _ = _read(grey, 1.0, 1.0)
+        return _clip(_merge(found, again), width, height)
+    found, _ = _read(grey, 1.0, 1.0)
+    return _clip(found, width, height)
+
+
+def _grey_array(image: Image.Image | NDArray[np.generic]) -> GreyImage:
+    """One 8-bit grey plane: the red channel of colour input, so red seals fade out."""
+    if isinstance(image, Image.Image):
+        if image.mode in ("RGB", "RGBA", "RGBX"):
+            return np.ascontiguousarray(np.asarray(image.getchannel("R")))
+        if image.mode in ("P", "PA", "CMYK", "YCbCr", "LAB", "HSV"):
+            return np.ascontiguousarray(np.asarray(image.convert("RGB").getchannel("R")))
+        if image.mode != "L":
+            image = image.convert("L")  # "1", "LA", 16-bit and float modes
+        return np.ascontiguousarray(np.asarray(image))
+    arr = np.asarray(image)
+    if arr.dtype == np.bool_:
+        arr = arr.astype(np.uint8) * 255
+    if arr.dtype != np.uint8:
+        raise TypeError(f"expected a uint8 (or bool) image array, got {arr.dtype}")
+    if (arr.ndim == 3 and arr.shape[2] in (3, 4)) or (arr.ndim == 3 and arr.shape[2] == 1):
+        arr = arr[:, :, 0]
+    elif arr.ndim != 2:
+        raise TypeError(f"expected a grey (H x W) or RGB (H x W x 3) array, got {arr.shape}")
+    return np.ascontiguousarray(arr)
+
+
+def _plausible_dpi(dpi: float, width: int, height: int) -> float:
+    """``dpi`` itself, or an A4 guess when it is missing or absurd (a bad header)."""
+    if math.isfinite(dpi) and _MIN_DPI <= dpi <= _MAX_DPI:
+        return dpi
+    guess = max(width, height) / _A4_LONG_SIDE_IN
+    log.warning("implausible dpi %r for a %dx%d page: assuming %.0f", dpi, width, height, guess)
+    return min(max(guess, _MIN_DPI), _MAX_DPI)
+
+
+def _read(grey: GreyImage, sx: float, sy: float) -> tuple[list[DecodedCode], int]:
+    """Decode ``grey``; boxes scaled by (sx, sy). Also counts symbols seen but not decoded."""
+    try:
+        results = zxingcpp.read_barcodes(
+            grey,
+            formats=_FORMATS,
+            try_rotate=True,  # 1-D codes on a sideways page
+            try_downscale=False,  # the caller chooses the resolution
+            try_invert=False,  # light-on-dark codes do not occur on these documents
+            return_errors=True,
+        )
+    except Exception:  # the library's failure is "no code", never a failed page
+        log.warning("barcode decoder failed on a %dx%d page", grey.shape[1], grey.shape[0],
+                    exc_info=True)
+        return [], 0
+    found: list[DecodedCode] = []
+    undecoded = 0
+    for res in results:
+        if not res.valid:
+            undecoded += 1
+            continue
+        pos = res.position
+        xs = [p.x for p in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left)]
+        ys = [p.y for p in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left)]
+        left, top = math.floor(min(xs) * sx), math.floor(min(ys) * sy)
+        right, bottom = math.ceil((max(xs) + 1) * sx), math.ceil((max(ys) + 1) * sy)
+        found.append(DecodedCode(
+            kind=_kind_name(res.format.name),
+            value=unicodedata.normalize("NFC", res.text),
+            left=left,
+            top=top,
+            width=right - left,
+            height=bottom - top,
+        ))
+    return found, undecoded
+
+
+def _kind_name(zxing_name: str) -> str:
+    """``QRCode`` -> ``QR_CODE``; names not in the table are split at their capitals."""
+    known = _KIND_NAMES.get(zxing_name)
+    if known is not None:
+        return known
+    if zxing_name.startswith("DataBar"):
+        return "DATABAR"
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", zxing_name).upper()
+
+
+def _merge(first: Sequence[DecodedCode], second: Sequence[DecodedCode]) -> list[DecodedCode]:
+    """``second`` (full resolution, more exact boxes) plus what only ``first`` found."""
+    merged = list(second)
+    for code in first:
+        if not any(_same_symbol(c, code) for c in second):
+            merged.append(code)
+    return merged
+
+
+def _same_symbol(a: DecodedCode, b: DecodedCode) -> bool:
+    """Same kind and value, and centres closer than the symbol's size (a 1-D code's box is
+    only its decoding scan lines, which differ between resolutions, so no overlap test)."""
+    if a.kind != b.kind or a.value != b.value:
+        return False
+    reach = max(a.width, a.height, b.width, b.height)
+    dx = (a.left + a.width / 2) - (b.left + b.width / 2)
+    dy = (a.top + a.height / 2) - (b.top + b.height / 2)
+    return math.hypot(dx, dy) <= reach
+
+
+def _clip(codes: Sequence[DecodedCode], width: int, height: int) -> list[DecodedCode]:
+    """Boxes inside the image (scaled corners may land a pixel outside), in reading order."""
+    out = []
+    for c in codes:
+        left, top = min(max(c.left, 0), width - 1), min(max(c.top, 0), height - 1)
+        right = min(max(c.left + c.width, left + 1), width)
+        bottom = min(max(c.top + c.height, top + 1), height)
+        out.append(DecodedCode(c.kind, c.value, left, top, right - left, bottom - top))
+    out.sort(key=lambda c: (c.top, c.left))
+    return out
