@@ -20,7 +20,6 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import unicodedata
@@ -29,36 +28,12 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
+from benchmarks.common import generate, run_pipeline
 from digitizer import geometry
-from digitizer.config import Layout
 from digitizer.ingest import IngestLimits, read_pages
 from digitizer.ocr import find_tessdata, open_engine
-from digitizer.profiles import find_profile
-from digitizer.runner import Run, collect_inputs, prepare
+from digitizer.runner import collect_inputs
 from digitizer.stages import orient
-from digitizer.store import Store, default_url
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def generate(out: Path, count: int, seed: int) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "samples.generate",
-            "--preset",
-            "bench",
-            "--out",
-            str(out),
-            "--count",
-            str(count),
-            "--seed",
-            str(seed),
-        ],
-        check=True,
-        cwd=ROOT,
-    )
 
 
 def page_images(scans: list[Path], out: Path) -> list[tuple[Path, float]]:
@@ -87,25 +62,6 @@ def raw_tesseract(
     with ThreadPoolExecutor(workers) as pool:
         outputs = list(pool.map(one, pages))
     return time.perf_counter() - started, outputs
-
-
-def run_pipeline(
-    scans_dir: Path, home: Path, workers: int
-) -> tuple[float, list[dict[str, object]]]:
-    layout = Layout(home=home, config_root=ROOT)
-    plan = prepare(layout, find_profile(layout.profiles_dir, "default"))
-    store = Store(default_url(home))
-    files = collect_inputs([scans_dir])
-    started = time.perf_counter()
-    results = list(Run(plan, store, workers).results(files))
-    elapsed = time.perf_counter() - started
-    store.close()
-    rows = []
-    for r in results:
-        row = r.to_json()
-        row["peak_rss_mb"] = r.peak_rss_mb
-        rows.append(row)
-    return elapsed, rows
 
 
 def _norm(text: str) -> str:

@@ -124,14 +124,16 @@ def decode_codes(image: Image.Image | NDArray[np.generic], dpi: float) -> list[D
     dpi = _plausible_dpi(dpi, width, height)
     scale = min(1.0, _FAST_DPI / dpi)
     if scale < 0.95:
-        small: GreyImage = cv2.resize(grey, None, fx=scale, fy=scale,
-                                      interpolation=cv2.INTER_AREA)
-        found, undecoded = _read(small, 1.0 / small.shape[1] * width,
-                                 1.0 / small.shape[0] * height)
+        small: GreyImage = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        found, undecoded = _read(small, 1.0 / small.shape[1] * width, 1.0 / small.shape[0] * height)
         if not undecoded:
             return _clip(found, width, height)
-        log.debug("%d symbol(s) seen but not decoded at %.0f dpi: retrying at %.0f dpi",
-                  undecoded, dpi * scale, dpi)
+        log.debug(
+            "%d symbol(s) seen but not decoded at %.0f dpi: retrying at %.0f dpi",
+            undecoded,
+            dpi * scale,
+            dpi,
+        )
         again, _ = _read(grey, 1.0, 1.0)
         return _clip(_merge(found, again), width, height)
     found, _ = _read(grey, 1.0, 1.0)
@@ -181,8 +183,9 @@ def _read(grey: GreyImage, sx: float, sy: float) -> tuple[list[DecodedCode], int
             return_errors=True,
         )
     except Exception:  # the library's failure is "no code", never a failed page
-        log.warning("barcode decoder failed on a %dx%d page", grey.shape[1], grey.shape[0],
-                    exc_info=True)
+        log.warning(
+            "barcode decoder failed on a %dx%d page", grey.shape[1], grey.shape[0], exc_info=True
+        )
         return [], 0
     found: list[DecodedCode] = []
     undecoded = 0
@@ -195,14 +198,16 @@ def _read(grey: GreyImage, sx: float, sy: float) -> tuple[list[DecodedCode], int
         ys = [p.y for p in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left)]
         left, top = math.floor(min(xs) * sx), math.floor(min(ys) * sy)
         right, bottom = math.ceil((max(xs) + 1) * sx), math.ceil((max(ys) + 1) * sy)
-        found.append(DecodedCode(
-            kind=_kind_name(res.format.name),
-            value=unicodedata.normalize("NFC", res.text),
-            left=left,
-            top=top,
-            width=right - left,
-            height=bottom - top,
-        ))
+        found.append(
+            DecodedCode(
+                kind=_kind_name(res.format.name),
+                value=unicodedata.normalize("NFC", res.text),
+                left=left,
+                top=top,
+                width=right - left,
+                height=bottom - top,
+            )
+        )
     return found, undecoded
 
 

@@ -35,6 +35,9 @@ from digitizer.profiles import find_profile
 from digitizer.records import DocumentResult
 from digitizer.runner import Run, collect_inputs, prepare
 from digitizer.store import Store, default_url
+from digitizer.understanding.layout import fold_text
+from digitizer.understanding.learned import train
+from digitizer.understanding.schema import load_schemas
 
 app = typer.Typer(
     add_completion=False,
@@ -43,6 +46,8 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(no_args_is_help=True, help="Signing certificates.")
 app.add_typer(keys_app, name="keys")
+classifier_app = typer.Typer(no_args_is_help=True, help="The learned document-type model.")
+app.add_typer(classifier_app, name="classifier")
 
 err = Console(stderr=True)
 
@@ -204,6 +209,44 @@ def keys_show(
         f"  serial:  {info.serial}\n  valid:   {info.not_before:%Y-%m-%d} .. "
         f"{info.not_after:%Y-%m-%d}"
     )
+
+
+@classifier_app.command("train")
+def classifier_train(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Train the document-type model from the store's confirmed documents."""
+    state: _State = ctx.obj
+    state.layout.prepare()
+    schemas = load_schemas(state.layout.schemas_dir)
+    store = Store(state.store_url)
+    confirmed = store.confirmed_documents()
+    store.close()
+    report = train(
+        [fold_text(text) for _, text in confirmed],
+        [doc_type for doc_type, _ in confirmed],
+        schemas.fingerprint,
+        state.layout.doctype_model,
+    )
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "documents": report.documents,
+                    "per_type": report.per_type,
+                    "cross_validated_accuracy": report.cross_validated_accuracy,
+                    "model": str(report.path),
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    out = Console()
+    out.print(f"trained on {report.documents} confirmed documents: {report.per_type}")
+    if report.cross_validated_accuracy is not None:
+        out.print(f"cross-validated accuracy: {100 * report.cross_validated_accuracy:.1f} %")
+    out.print(f"model: {report.path}")
 
 
 def main() -> None:

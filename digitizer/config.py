@@ -53,6 +53,11 @@ class Layout:
         return self.home / "work"
 
     @property
+    def doctype_model(self) -> Path:
+        """The learned document-type model (``digitizer classifier train``)."""
+        return self.home / "models" / "doctype.pkl"
+
+    @property
     def keys(self) -> Path:
         return self.home / "keys"
 

@@ -66,7 +66,9 @@ def prepare(layout: Layout, profile: ScannerProfile) -> RunPlan:
         password = profile.signing.password(layout.home)
         load_signer(p12, password)  # fail now, not in every worker
     schemas = load_schemas(layout.schemas_dir) if pipeline.runs("understand") else None
-    settings = WorkerSettings(profile, pipeline, tessdata, layout.work, schemas, p12, password)
+    settings = WorkerSettings(
+        profile, pipeline, tessdata, layout.work, schemas, layout.doctype_model, p12, password
+    )
     return RunPlan(layout, profile, pipeline, settings, version)
 
 

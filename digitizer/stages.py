@@ -37,6 +37,7 @@ from digitizer.profiles import ColourPolicy, ScannerProfile
 from digitizer.records import DocumentMetadata, DocumentResult, PageRaster, PageResult
 from digitizer.recovery import recover_missed_text
 from digitizer.signing import Signer, load_signer, sign_pdf
+from digitizer.understanding.learned import DocTypeModel
 from digitizer.understanding.schema import SchemaSet
 from digitizer.understanding.understand import Understander
 from digitizer.understanding.validate import load_province_codes
@@ -58,6 +59,7 @@ class WorkerSettings:
     tessdata: Path
     work_dir: Path
     schemas: SchemaSet | None
+    doctype_model: Path | None
     pkcs12: Path | None
     pkcs12_password: bytes | None
 
@@ -193,7 +195,8 @@ class Worker:
             self.signer = load_signer(settings.pkcs12, settings.pkcs12_password)
         self.understander: Understander | None = None
         if settings.pipeline.runs("understand") and settings.schemas is not None:
-            self.understander = Understander(settings.schemas, load_province_codes())
+            model = DocTypeModel.load(settings.doctype_model) if settings.doctype_model else None
+            self.understander = Understander(settings.schemas, load_province_codes(), model=model)
         self._needs_review = False
 
     def close(self) -> None:

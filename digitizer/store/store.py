@@ -71,6 +71,26 @@ class Store:
         with self.session() as s:
             return s.scalars(select(Document).where(Document.sha256 == sha256)).first()
 
+    def confirmed_documents(self) -> list[tuple[str, str]]:
+        """(doc_type, OCR text) of documents whose type is not in doubt: registered with
+        nothing left for review. The training set of the learned classifier."""
+        with self.session() as s:
+            docs = s.execute(
+                select(Document.id, Document.doc_type).where(
+                    Document.status == "registered", Document.doc_type != "unknown"
+                )
+            ).all()
+            out = []
+            for doc_id, doc_type in docs:
+                words = s.execute(
+                    select(OcrWordRow.text)
+                    .join(Page, Page.id == OcrWordRow.page_id)
+                    .where(Page.document_id == doc_id)
+                    .order_by(Page.page_no, OcrWordRow.seq)
+                ).scalars()
+                out.append((doc_type, " ".join(words)))
+            return out
+
     def ensure_unit(self, code: str, name: str, level: str = "commune") -> int:
         """The id of a unit declared by a profile, adding it the first time it is seen."""
         with self.session() as s, s.begin():

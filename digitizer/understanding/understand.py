@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from digitizer.records import FieldValue, OcrWord
-from digitizer.understanding.classify import UNKNOWN, classify
+from digitizer.understanding.classify import UNKNOWN, Classification, classify
 from digitizer.understanding.extract import (
     Candidate,
     alone_candidates,
@@ -28,6 +28,7 @@ from digitizer.understanding.extract import (
     place_date_candidates,
 )
 from digitizer.understanding.layout import fold_text, segments_of
+from digitizer.understanding.learned import DocTypeModel
 from digitizer.understanding.normalize import NORMALIZERS, NormalizeError
 from digitizer.understanding.schema import DocumentSchema, FieldSpec, SchemaSet
 from digitizer.understanding.validate import (
@@ -107,8 +108,16 @@ class Understander:
     """Reusable across documents: holds the schemas and the reference data."""
 
     def __init__(
-        self, schemas: SchemaSet, province_codes: frozenset[str], today: dt.date | None = None
+        self,
+        schemas: SchemaSet,
+        province_codes: frozenset[str],
+        today: dt.date | None = None,
+        model: DocTypeModel | None = None,
     ) -> None:
+        # a model trained against other schema versions is not used
+        self.model = (
+            model if model is not None and model.fingerprint == schemas.fingerprint else None
+        )
         self.schemas = schemas
         self.province_codes = province_codes
         self.today = today or dt.date.today()
@@ -120,6 +129,10 @@ class Understander:
         """``pages``: OCR words per page; ``codes``: decoded QR/barcode values per page."""
         segments = segments_of(pages)
         kind = classify(segments, self.schemas)
+        if kind.doc_type == UNKNOWN and self.model is not None and segments:
+            predicted = self.model.predict(" ".join(s.folded for s in segments))
+            if predicted is not None:  # rules not decisive: the learned model may be
+                kind = Classification(predicted[0], round(0.8 * predicted[1], 4))
         schema = self.schemas.get(kind.doc_type)
         if schema is None:
             return Understanding(UNKNOWN, kind.confidence)

@@ -1,0 +1,58 @@
+"""What the benchmarks share: generating a set with ground truth, running the real pipeline."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from digitizer.config import Layout
+from digitizer.profiles import find_profile
+from digitizer.runner import Run, collect_inputs, prepare
+from digitizer.store import Store, default_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def generate(out: Path, count: int, seed: int) -> None:
+    """``count`` documents of the generator's bench preset, with ``*.truth.json`` beside."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "samples.generate",
+            "--preset",
+            "bench",
+            "--out",
+            str(out),
+            "--count",
+            str(count),
+            "--seed",
+            str(seed),
+            "--jobs",
+            "2",
+        ],
+        check=True,
+        cwd=ROOT,
+    )
+
+
+def run_pipeline(
+    scans_dir: Path, home: Path, workers: int
+) -> tuple[float, list[dict[str, object]]]:
+    """The real pipeline (default profile) over a folder: wall time and one row per file."""
+    layout = Layout(home=home, config_root=ROOT)
+    plan = prepare(layout, find_profile(layout.profiles_dir, "default"))
+    store = Store(default_url(home))
+    files = collect_inputs([scans_dir])
+    started = time.perf_counter()
+    results = list(Run(plan, store, workers).results(files))
+    elapsed = time.perf_counter() - started
+    store.close()
+    rows = []
+    for r in results:
+        row = r.to_json()
+        row["peak_rss_mb"] = r.peak_rss_mb
+        rows.append(row)
+    return elapsed, rows
