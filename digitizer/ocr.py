@@ -56,8 +56,11 @@ class PageText:
 
 
 class OcrEngine(Protocol):
-    def recognize(self, gray: NDArray[np.uint8], dpi: float, *, block: bool = False) -> PageText:
-        """OCR a grey page. ``block=True`` treats the image as one block of text (a probe)."""
+    def recognize(
+        self, gray: NDArray[np.uint8], dpi: float, *, block: bool = False, line: bool = False
+    ) -> PageText:
+        """OCR a grey page. ``block=True`` treats the image as one block of text (a probe),
+        ``line=True`` as a single line (a second reading of one value)."""
         ...
 
     def close(self) -> None: ...
@@ -132,10 +135,13 @@ class TesserocrEngine:
         except RuntimeError as exc:
             raise MissingDependencyError(f"Tesseract could not load {languages}: {exc}") from exc
 
-    def recognize(self, gray: NDArray[np.uint8], dpi: float, *, block: bool = False) -> PageText:
+    def recognize(
+        self, gray: NDArray[np.uint8], dpi: float, *, block: bool = False, line: bool = False
+    ) -> PageText:
         tr = self._tesserocr
         api = self._api
-        api.SetPageSegMode(tr.PSM.SINGLE_BLOCK if block else tr.PSM.AUTO)
+        mode = tr.PSM.SINGLE_LINE if line else tr.PSM.SINGLE_BLOCK if block else tr.PSM.AUTO
+        api.SetPageSegMode(mode)
         api.SetImage(Image.fromarray(gray))
         api.SetSourceResolution(max(70, round(dpi)))
         if api.Recognize() is False:
@@ -183,10 +189,13 @@ class CliEngine:
         self._lang = "+".join(languages)
         self._tessdata = tessdata
 
-    def recognize(self, gray: NDArray[np.uint8], dpi: float, *, block: bool = False) -> PageText:
+    def recognize(
+        self, gray: NDArray[np.uint8], dpi: float, *, block: bool = False, line: bool = False
+    ) -> PageText:
         import pytesseract
 
-        config = f"--psm {6 if block else 3} --dpi {max(70, round(dpi))}"
+        psm = 7 if line else 6 if block else 3
+        config = f"--psm {psm} --dpi {max(70, round(dpi))}"
         try:
             data = pytesseract.image_to_data(
                 Image.fromarray(gray),
@@ -204,7 +213,7 @@ class CliEngine:
             if not text or conf < 0:
                 continue
             key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
-            line = line_keys.setdefault(key, len(line_keys))
+            line_no = line_keys.setdefault(key, len(line_keys))
             words.append(
                 OcrWord(
                     text,
@@ -214,7 +223,7 @@ class CliEngine:
                     int(data["height"][i]),
                     round(conf, 2),
                     key[0],
-                    line,
+                    line_no,
                 )
             )
         return PageText(words)

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 _RETRY_FLIP_BELOW_CONFIDENCE = 55.0
 _RETRY_FLIP_MIN_WORDS = 15
 _PROBE_BAND_INCHES = 1.2
+_KEEP_PAGES_FOR_REREAD = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,12 +270,29 @@ class Worker:
         result.document_id = job.document_id
         result.status = "needs_review" if self._needs_review else "registered"
 
+    def _reread(
+        self,
+        kept: list[NDArray[np.uint8]],
+        result: DocumentResult,
+        page: int,
+        box: tuple[int, int, int, int],
+        scale: float,
+    ) -> str:
+        """OCR one line of a kept page again, on its own, at ``scale``."""
+        if page >= len(kept):
+            return ""
+        dpi = result.pages[page].dpi * scale
+        text = self.engine.recognize(_crop_line(kept[page], box, scale), dpi, line=True)
+        return " ".join(w.text for w in text.words)
+
     def _pages(
         self, scans: Iterable[ScanPage], result: DocumentResult, *, orient_enabled: bool
     ) -> Iterator[PageRaster]:
         probe = self.settings.pipeline.probe_uncertain_orientation
         understand = self.understander is not None
         codes: list[list[str]] = []
+        # the first pages' grey images, for second readings of names (bounded memory)
+        kept: list[NDArray[np.uint8]] = []
         self._needs_review = False
         for scan in scans:
             original = apply_colour_policy(scan, self.settings.profile.colour)
@@ -305,13 +323,31 @@ class Worker:
             )
             if understand:
                 codes.append([c.value for c in decode_codes(img, scan.dpi)])
+                if len(kept) < _KEEP_PAGES_FOR_REREAD:
+                    kept.append(geometry.to_gray(img))
             yield PageRaster(img, scan.dpi, text.words)
         if self.understander is not None:
-            found = self.understander.understand([p.words for p in result.pages], codes)
+            found = self.understander.understand(
+                [p.words for p in result.pages],
+                codes,
+                reread=lambda page, box, scale: self._reread(kept, result, page, box, scale),
+            )
             result.doc_type = found.doc_type
             result.doc_type_confidence = found.doc_type_confidence
             result.fields = found.fields
             self._needs_review = found.needs_review
+
+
+def _crop_line(
+    gray: NDArray[np.uint8], box: tuple[int, int, int, int], scale: float
+) -> NDArray[np.uint8]:
+    x0, y0, x1, y1 = box
+    margin = max(2, int(0.3 * (y1 - y0)))
+    crop = gray[max(0, y0 - margin) : y1 + margin, max(0, x0 - margin) : x1 + margin]
+    if scale != 1.0:
+        resized = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        return np.ascontiguousarray(resized, dtype=np.uint8)
+    return np.ascontiguousarray(crop)
 
 
 def _durable_rename(src: Path, dst: Path) -> None:

@@ -131,8 +131,19 @@ def render_gray(path: Path, *, page: int, dpi: int) -> Path:
     exe = _require("pdftoppm", "poppler")
     prefix = path.with_name(f"{path.stem}-render-{page}")
     subprocess.run(
-        [exe, "-gray", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile",
-         str(path), str(prefix)],
+        [
+            exe,
+            "-gray",
+            "-r",
+            str(dpi),
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            "-singlefile",
+            str(path),
+            str(prefix),
+        ],
         capture_output=True,
         timeout=60,
         check=True,

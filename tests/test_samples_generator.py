@@ -18,32 +18,106 @@ from samples.generate import DOC_TYPES, generate_one, plan_document, truth_json,
 from samples.layout import FAMILIES, FONT_FILES, find_font_file, page_size_px
 
 FIELDS: dict[str, set[str]] = {
-    "birth_certificate": {"full_name", "date_of_birth", "gender", "personal_id", "mother_name",
-                          "father_name", "registration_number", "registration_date"},
-    "marriage_certificate": {"husband_name", "husband_date_of_birth", "husband_id", "wife_name",
-                             "wife_date_of_birth", "wife_id", "registration_number",
-                             "registration_date"},
-    "death_certificate": {"full_name", "date_of_birth", "personal_id", "date_of_death",
-                          "registration_number", "registration_date"},
-    "land_use_certificate": {"holder_name", "holder_id", "serial_number", "registry_number",
-                             "parcel_number", "map_sheet_number", "area_m2", "land_address",
-                             "land_use_purpose", "issue_date"},
-    "business_household_registration": {"business_name", "registration_code", "owner_name",
-                                        "owner_id", "business_address", "capital_vnd",
-                                        "issue_date"},
-    "construction_permit": {"permit_number", "owner_name", "construction_address",
-                            "parcel_number", "map_sheet_number", "building_area_m2", "floors",
-                            "issue_date"},
-    "application_form": {"applicant_name", "applicant_id", "applicant_date_of_birth", "phone",
-                         "date"},
-    "dossier_receipt": {"dossier_code", "applicant_name", "applicant_id", "procedure_name",
-                        "received_date", "appointment_date"},
+    "birth_certificate": {
+        "full_name",
+        "date_of_birth",
+        "gender",
+        "personal_id",
+        "mother_name",
+        "father_name",
+        "registration_number",
+        "registration_date",
+    },
+    "marriage_certificate": {
+        "husband_name",
+        "husband_date_of_birth",
+        "husband_id",
+        "wife_name",
+        "wife_date_of_birth",
+        "wife_id",
+        "registration_number",
+        "registration_date",
+    },
+    "death_certificate": {
+        "full_name",
+        "date_of_birth",
+        "personal_id",
+        "date_of_death",
+        "registration_number",
+        "registration_date",
+    },
+    "land_use_certificate": {
+        "holder_name",
+        "holder_id",
+        "serial_number",
+        "registry_number",
+        "parcel_number",
+        "map_sheet_number",
+        "area_m2",
+        "land_address",
+        "land_use_purpose",
+        "issue_date",
+    },
+    "business_household_registration": {
+        "business_name",
+        "registration_code",
+        "owner_name",
+        "owner_id",
+        "business_address",
+        "capital_vnd",
+        "issue_date",
+    },
+    "construction_permit": {
+        "permit_number",
+        "owner_name",
+        "construction_address",
+        "parcel_number",
+        "map_sheet_number",
+        "building_area_m2",
+        "floors",
+        "issue_date",
+    },
+    "application_form": {
+        "applicant_name",
+        "applicant_id",
+        "applicant_date_of_birth",
+        "phone",
+        "date",
+    },
+    "dossier_receipt": {
+        "dossier_code",
+        "applicant_name",
+        "applicant_id",
+        "procedure_name",
+        "received_date",
+        "appointment_date",
+    },
     "unknown": set(),
 }
 # IDs left out when the document prints an archival 9-digit CMND instead.
 OPTIONAL = {"holder_id", "personal_id"}
-ID_PROVINCES = {"001", "024", "042", "079", "040", "038", "027", "030", "048", "031", "033",
-                "034", "036", "037", "022", "019", "026", "035", "046", "052"}
+ID_PROVINCES = {
+    "001",
+    "024",
+    "042",
+    "079",
+    "040",
+    "038",
+    "027",
+    "030",
+    "048",
+    "031",
+    "033",
+    "034",
+    "036",
+    "037",
+    "022",
+    "019",
+    "026",
+    "035",
+    "046",
+    "052",
+}
 N_PLANS = 120
 
 
@@ -99,8 +173,7 @@ def test_truth_schema(plans: list[dict[str, Any]]) -> None:
             assert set(p) <= {"lines", "rotation", "skew_deg", "qr"}
             assert p["rotation"] in (0, 90, 180, 270)
             assert isinstance(p["skew_deg"], float) and -10 <= p["skew_deg"] <= 10
-            assert all(isinstance(x, str) and x and _is_nfc_single_spaced(x)
-                       for x in p["lines"])
+            assert all(isinstance(x, str) and x and _is_nfc_single_spaced(x) for x in p["lines"])
         if t["doc_type"] == "land_use_certificate":
             assert 2 <= len(t["pages"]) <= 4
     assert seen == set(DOC_TYPES)
@@ -111,16 +184,19 @@ def test_printed_values_are_in_the_lines(plans: list[dict[str, Any]]) -> None:
     for t in plans:
         text = " ".join(line for p in t["pages"] for line in p["lines"])
         for name, value in t["fields"].items():
-            if (name.endswith(("_name", "_number", "_code", "address", "purpose"))
-                    and isinstance(value, str)):
+            if name.endswith(("_name", "_number", "_code", "address", "purpose")) and isinstance(
+                value, str
+            ):
                 assert value in text, (name, value)
 
 
 def test_ids_agree_with_birth_dates(plans: list[dict[str, Any]]) -> None:
-    pairs = {"personal_id": ("date_of_birth", "gender"),
-             "husband_id": ("husband_date_of_birth", "male"),
-             "wife_id": ("wife_date_of_birth", "female"),
-             "applicant_id": ("applicant_date_of_birth", None)}
+    pairs = {
+        "personal_id": ("date_of_birth", "gender"),
+        "husband_id": ("husband_date_of_birth", "male"),
+        "wife_id": ("wife_date_of_birth", "female"),
+        "applicant_id": ("applicant_date_of_birth", None),
+    }
     checked = 0
     for t in plans:
         f = t["fields"]
@@ -143,8 +219,10 @@ def test_dossier_code_and_qr(plans: list[dict[str, Any]]) -> None:
     receipts = [t for t in plans if t["doc_type"] == "dossier_receipt"]
     assert receipts
     for t in receipts:
-        code, received = t["fields"]["dossier_code"], dt.date.fromisoformat(
-            t["fields"]["received_date"])
+        code, received = (
+            t["fields"]["dossier_code"],
+            dt.date.fromisoformat(t["fields"]["received_date"]),
+        )
         assert re.fullmatch(r"000\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}", code)
         assert code.split("-")[1] == received.strftime("%y%m%d")
         assert t["pages"][0]["qr"] == code
@@ -160,7 +238,8 @@ def test_truth_is_deterministic(tmp_path: Path) -> None:
         b = truth_json(truth_of(*plan_document(42, "bench", i)[:3]))
         assert a == b
     assert truth_json(truth_of(*plan_document(42, "bench", 0)[:3])) != truth_json(
-        truth_of(*plan_document(43, "bench", 0)[:3]))
+        truth_of(*plan_document(43, "bench", 0)[:3])
+    )
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     generate_one(tmp_path / "a", 42, "demo", 8)
@@ -172,8 +251,13 @@ def test_truth_is_deterministic(tmp_path: Path) -> None:
 def _first_clean(seed: int, dpi: int) -> int:
     for i in range(300):
         _, plan, layouts, _ = plan_document(seed, "bench", i)
-        if (plan.dpi == dpi and len(layouts) == 1 and plan.rotations == (0,)
-                and plan.skews == (0.0,) and plan.fmt in ("png", "tiff-lzw", "tiff-g4")):
+        if (
+            plan.dpi == dpi
+            and len(layouts) == 1
+            and plan.rotations == (0,)
+            and plan.skews == (0.0,)
+            and plan.fmt in ("png", "tiff-lzw", "tiff-g4")
+        ):
             return i
     raise AssertionError("no clean page found")
 
@@ -193,8 +277,10 @@ def test_clean_upright_page_is_a4_at_dpi(tmp_path: Path, dpi: int) -> None:
 
 def test_fonts_cover_the_printed_text(plans: list[dict[str, Any]]) -> None:
     """Every character of the truth exists in the document's font (no tofu boxes)."""
-    cmaps = {fam: set(TTFont(find_font_file(files[0]), lazy=True).getBestCmap())
-             for fam, files in FONT_FILES.items()}
+    cmaps = {
+        fam: set(TTFont(find_font_file(files[0]), lazy=True).getBestCmap())
+        for fam, files in FONT_FILES.items()
+    }
     for t in plans:
         chars = {ord(c) for p in t["pages"] for line in p["lines"] for c in line} - {32}
         assert chars <= cmaps[t["font"]], (t["font"], {chr(c) for c in chars - cmaps[t["font"]]})

@@ -89,8 +89,9 @@ def test_demo_keys_files_and_modes(demo_keys: DemoKeys) -> None:
 
 def test_demo_keys_are_idempotent(tmp_path: Path) -> None:
     first = init_demo_keys(tmp_path)
-    contents = {p: p.read_bytes() for p in (first.p12_path, first.password_path,
-                                            first.ca_cert_path)}
+    contents = {
+        p: p.read_bytes() for p in (first.p12_path, first.password_path, first.ca_cert_path)
+    }
     second = init_demo_keys(tmp_path)
     assert first.created and not second.created
     assert {p: p.read_bytes() for p in contents} == contents
@@ -111,8 +112,8 @@ def test_demo_certificate_is_marked_demo_rsa_and_for_signing(demo_keys: DemoKeys
     assert "Bộ phận một cửa" in info.subject
     assert "O=digitizer demo" in info.subject
     assert "DEMO" in info.issuer and info.issuer != info.subject
-    assert dt.timedelta(days=5 * 365) <= info.not_after - info.not_before <= dt.timedelta(
-        days=5 * 366
+    assert (
+        dt.timedelta(days=5 * 365) <= info.not_after - info.not_before <= dt.timedelta(days=5 * 366)
     )
     loaded = pkcs12.load_pkcs12(demo_keys.p12_path.read_bytes(), demo_keys.password())
     assert loaded.cert is not None
@@ -210,8 +211,7 @@ def test_signed_pdfa1b_stays_valid(signer: Signer, unsigned_1b: Path, tmp_path: 
     assert [ln for ln in pdftotext(signed).split("\f")[0].splitlines() if ln] == list(LINES)
 
 
-def test_signature_dictionary_and_widget(signer: Signer, unsigned_1b: Path,
-                                         tmp_path: Path) -> None:
+def test_signature_dictionary_and_widget(signer: Signer, unsigned_1b: Path, tmp_path: Path) -> None:
     signed = tmp_path / "signed.pdf"
     sign_pdf(signer, unsigned_1b, signed, reason=REASON, location=None)
     with pikepdf.open(signed) as pdf:
@@ -227,8 +227,9 @@ def test_signature_dictionary_and_widget(signer: Signer, unsigned_1b: Path,
         assert "/Location" not in sig
 
 
-def test_info_and_xmp_agree_after_signing(signer: Signer, unsigned_1b: Path,
-                                          tmp_path: Path) -> None:
+def test_info_and_xmp_agree_after_signing(
+    signer: Signer, unsigned_1b: Path, tmp_path: Path
+) -> None:
     signed = tmp_path / "signed.pdf"
     sign_pdf(signer, unsigned_1b, signed, reason=REASON, location=LOCATION)
     with pikepdf.open(signed) as pdf:
@@ -243,8 +244,9 @@ def test_info_and_xmp_agree_after_signing(signer: Signer, unsigned_1b: Path,
         assert b"<pdfaSchema:prefix>dgz</pdfaSchema:prefix>" in xmp
 
 
-def test_second_signature_keeps_both_valid(signer: Signer, unsigned_1b: Path,
-                                           tmp_path: Path) -> None:
+def test_second_signature_keeps_both_valid(
+    signer: Signer, unsigned_1b: Path, tmp_path: Path
+) -> None:
     once = tmp_path / "once.pdf"
     twice = tmp_path / "twice.pdf"
     sign_pdf(signer, unsigned_1b, once, reason="first", location=LOCATION)
@@ -284,8 +286,9 @@ def test_sign_in_place(signer: Signer, unsigned_1b: Path, tmp_path: Path) -> Non
     assert [p.name for p in tmp_path.iterdir()] == ["doc.pdf"]
 
 
-def test_signer_is_reused_for_many_documents(signer: Signer, unsigned_1b: Path,
-                                             tmp_path: Path) -> None:
+def test_signer_is_reused_for_many_documents(
+    signer: Signer, unsigned_1b: Path, tmp_path: Path
+) -> None:
     outputs = [tmp_path / f"signed-{i}.pdf" for i in range(5)]
     start = time.perf_counter()
     for out in outputs:
@@ -300,8 +303,7 @@ def test_signer_is_reused_for_many_documents(signer: Signer, unsigned_1b: Path,
 
 def test_missing_source_raises_signing_error(signer: Signer, tmp_path: Path) -> None:
     with pytest.raises(SigningError, match="does not exist"):
-        sign_pdf(signer, tmp_path / "missing.pdf", tmp_path / "out.pdf", reason="r",
-                 location=None)
+        sign_pdf(signer, tmp_path / "missing.pdf", tmp_path / "out.pdf", reason="r", location=None)
     assert list(tmp_path.iterdir()) == []
 
 

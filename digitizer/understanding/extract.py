@@ -30,7 +30,7 @@ from digitizer.understanding.schema import DocumentSchema, FieldSpec
 
 _MIN_LABEL_SCORE = 88.0
 _SHORT_LABEL = 4  # folded length at or under which a label must match exactly
-_ENUMERATOR = re.compile(r"^\s*(?:[a-zđ]\)|\d{1,2}[.)]|[-+•*])\s")
+_ENUMERATOR = re.compile(r"^\s*(?:[a-zđ]\)|\d{1,2}[.)]|[IVXl]{1,4}[.)]|[-+•*])\s")
 _SEPARATORS = " \t:;.,-–—=_|"
 
 
@@ -58,6 +58,7 @@ class Candidate:
     label_score: float
     order: int  # reading order, for ties
     next_line: str = ""  # the line below, for a value broken at the end of its line
+    page: int = 0
 
 
 def _boundary_ok(folded: str, start: int, end: int) -> bool:
@@ -147,6 +148,8 @@ def label_hits(
                     continue
                 if not owner.startswith("§") and _caps_value(label, seg, start, end):
                     continue
+                if owner == "" and not seg.text[end:].lstrip(" ").startswith(":"):
+                    continue  # a stop label is a label only before its colon
                 hits.append(LabelHit(seg, start, end, owner, score, generic))
         hits.sort(key=lambda h: (h.length * h.score, h.score, not h.generic), reverse=True)
         taken: list[LabelHit] = []
@@ -248,13 +251,23 @@ def section_regions(
 def _value_after(
     hit: LabelHit, hits_by_seg: dict[int, list[LabelHit]]
 ) -> tuple[Segment, int, int] | None:
-    """(segment, start, end) of the text between a label and the next label on its line."""
+    """(segment, start, end) of the text between a label and the next label on its line.
+
+    A parenthesis right after the label is the label's own note ("Tên hộ kinh doanh (ghi
+    bằng chữ in hoa): …") and is skipped, with whatever labels it seems to contain.
+    """
     seg = hit.segment
-    nxt = [h.start for h in hits_by_seg.get(seg.index, []) if h.start >= hit.end]
-    end = min(nxt) if nxt else len(seg.text)
     start = hit.end
-    while start < end and seg.text[start] in _SEPARATORS:
+    while start < len(seg.text) and seg.text[start] in _SEPARATORS:
         start += 1
+    if seg.text.startswith("(", start):
+        close = seg.text.find(")", start)
+        if close > 0:
+            start = close + 1
+            while start < len(seg.text) and seg.text[start] in _SEPARATORS:
+                start += 1
+    nxt = [h.start for h in hits_by_seg.get(seg.index, []) if h.start >= start]
+    end = min(nxt) if nxt else len(seg.text)
     if any(c.isalnum() for c in seg.text[start:end]):
         return seg, start, end
     return None
@@ -276,6 +289,8 @@ def _continuations(
     for _ in range(limit):
         nxt = below(segments, current, left=left, right=right)
         if nxt is None or hits_by_seg.get(nxt.index) or _ENUMERATOR.match(nxt.text):
+            break
+        if nxt.text.rstrip().endswith(":"):  # a heading or a label of its own
             break
         if nxt.left < seg.left - 2 * seg.height or nxt.left > right:
             break
@@ -328,13 +343,15 @@ def candidates(
         if after is not None and not hits_by_seg.get(after.index):
             next_line = after.text
         found[spec.name].append(
-            Candidate(spec.name, raw.strip(), tuple(words), hit.score, seg.index, next_line)
+            Candidate(
+                spec.name, raw.strip(), tuple(words), hit.score, seg.index, next_line, seg.page
+            )
         )
     return found
 
 
 _PLACE_DATE = re.compile(
-    r"(?:^|[:;]\s*)[^\W\d][^,:;]{1,40},\s*ng\w{1,3}\s+(\d{1,2})\s+th\w{2,4}\s+(\d{1,2})"
+    r"(?:^|[:;]\s*)[^\W\d][^,:;]{1,40},\s*ng\w{1,3}\s+([0-9il|\]]{1,2})\s+th\w{2,4}\s+(\d{1,2})"
     r"\s+n\w{1,2}m\s+(\d{4})"
 )
 
@@ -347,7 +364,9 @@ def alone_candidates(segments: Sequence[Segment], spec: FieldSpec) -> list[Candi
     for seg in segments:
         m = spec.capture.fullmatch(seg.text.strip(" .,;"))
         if m:
-            out.append(Candidate(spec.name, seg.text.strip(), seg.words, 0.95, seg.index))
+            out.append(
+                Candidate(spec.name, seg.text.strip(), seg.words, 0.95, seg.index, "", seg.page)
+            )
     return out
 
 
@@ -365,6 +384,8 @@ def place_date_candidates(segments: Sequence[Segment], spec: FieldSpec) -> list[
                     tuple(seg.words_in(start, m.end())),
                     0.97,
                     seg.index,
+                    "",
+                    seg.page,
                 )
             )
     return out

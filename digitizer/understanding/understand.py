@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from digitizer.records import FieldValue, OcrWord
@@ -65,6 +67,13 @@ class _Reading:
     confidence: float
     problems: tuple[str, ...]
     page: int | None
+    words: tuple[OcrWord, ...] = ()
+
+
+# Reads the text of a box (page, x0, y0, x1, y1) again, as one line, at a scale: the
+# pipeline gives one that crops the page image and runs the OCR engine.
+Reread = Callable[[int, tuple[int, int, int, int], float], str]
+_REREAD_SCALES = (1.0, 1.5)
 
 
 def _ocr_score(words: Sequence[OcrWord]) -> float:
@@ -96,6 +105,18 @@ def canonical_family_name(value: str, family_names: dict[str, str]) -> tuple[str
     return (f"{known} {rest}".strip(), True)
 
 
+def _find_spelling(text: str, folded_value: str) -> str | None:
+    """The words of ``text`` that spell ``folded_value`` (ignoring accents and case), as
+    this reading spells them; None when this reading does not contain the value."""
+    words = unicodedata.normalize("NFC", text).upper().split()
+    target = folded_value.split()
+    folded = [fold_text(w).strip(",.;:") for w in words]
+    for i in range(len(words) - len(target) + 1):
+        if folded[i : i + len(target)] == target:
+            return " ".join(w.strip(",.;:") for w in words[i : i + len(target)])
+    return None
+
+
 def _as_json_value(spec: FieldSpec, value: str) -> str | int | float:
     if spec.type in ("money", "number"):
         return int(value)
@@ -124,7 +145,10 @@ class Understander:
         self.family_names = load_family_names()
 
     def understand(
-        self, pages: Sequence[Sequence[OcrWord]], codes: Sequence[Sequence[str]] = ()
+        self,
+        pages: Sequence[Sequence[OcrWord]],
+        codes: Sequence[Sequence[str]] = (),
+        reread: Reread | None = None,
     ) -> Understanding:
         """``pages``: OCR words per page; ``codes``: decoded QR/barcode values per page."""
         segments = segments_of(pages)
@@ -153,6 +177,10 @@ class Understander:
             if reading is not None:
                 readings[spec.name] = reading
         self._cross_check(schema, readings)
+        if reread is not None:
+            for spec in schema.fields:
+                if spec.type == "name" and spec.name in readings:
+                    readings[spec.name] = self._vote(spec, readings[spec.name], pages, reread)
         for spec in schema.fields:
             reading = readings.get(spec.name)
             if reading is None:
@@ -187,15 +215,14 @@ class Understander:
         # Readings of the same field that disagree: nobody can tell which is right.
         distinct = {r.value for r in clean}
         if len(distinct) > 1:
-            return _Reading(
-                best.value,
-                min(best.confidence, 0.5),
-                (*best.problems, "the document gives different values"),
-                best.page,
+            return replace(
+                best,
+                confidence=min(best.confidence, 0.5),
+                problems=(*best.problems, "the document gives different values"),
             )
         agreeing = sum(1 for r in clean if r.value == best.value)
         boost = min(0.05 * (agreeing - 1), 0.1)
-        return _Reading(best.value, min(1.0, best.confidence + boost), best.problems, best.page)
+        return replace(best, confidence=min(1.0, best.confidence + boost))
 
     def _read(self, spec: FieldSpec, cand: Candidate) -> _Reading | None:
         raw = cut(spec, cand.raw)
@@ -203,9 +230,7 @@ class Understander:
             raw = cut(spec, f"{cand.raw} {cand.next_line}")
         if raw is None:
             return None
-        page = None
-        if cand.words:
-            page = None  # page numbers are attached by the caller where known
+        page = cand.page
         try:
             value = NORMALIZERS[spec.type](raw)
         except NormalizeError as exc:
@@ -225,7 +250,7 @@ class Understander:
         problems = self._checks(spec, value)
         if problems:
             confidence = min(confidence, _FAILED_CHECK_CAP)
-        return _Reading(value, confidence, tuple(problems), page)
+        return _Reading(value, confidence, tuple(problems), page, tuple(words))
 
     def _qr_reading(self, spec: FieldSpec, code: str, page: int) -> _Reading | None:
         try:
@@ -256,6 +281,50 @@ class Understander:
             problems += check_range(value, low, high)
         return problems
 
+    def _vote(
+        self,
+        spec: FieldSpec,
+        reading: _Reading,
+        pages: Sequence[Sequence[OcrWord]],
+        reread: Reread,
+    ) -> _Reading:
+        """Read a name's line again, alone and enlarged; the majority spelling wins, and
+        any disagreement leaves it to a clerk.
+
+        Tesseract misreads the stacked accents of capitals with high confidence ("QUẦN" for
+        "QUÂN" at 99 %), and a line read on its own often reads them differently: a name
+        that three readings agree on is far more trustworthy than any confidence value.
+        """
+        if reading.page is None or not reading.words or reading.problems:
+            return reading
+        line_ids = {w.line for w in reading.words}
+        line = [w for w in pages[reading.page] if w.line in line_ids]
+        box = (
+            min(w.left for w in line),
+            min(w.top for w in line),
+            max(w.left + w.width for w in line),
+            max(w.top + w.height for w in line),
+        )
+        key = fold_text(reading.value)
+        votes = [reading.value]
+        for scale in _REREAD_SCALES:
+            found = _find_spelling(reread(reading.page, box, scale), key)
+            if found is not None:
+                votes.append(canonical_family_name(found, self.family_names)[0])
+        if len(votes) == 1:
+            return reading
+        tally = Counter(votes)
+        value, count = tally.most_common(1)[0]
+        if count == len(votes):
+            return reading
+        return _Reading(
+            value if count > len(votes) / 2 else reading.value,
+            min(reading.confidence, 0.6),
+            (*reading.problems, "readings of the name disagree"),
+            reading.page,
+            reading.words,
+        )
+
     # ----------------------------------------------------------------- across fields
 
     def _cross_check(self, schema: DocumentSchema, readings: dict[str, _Reading]) -> None:
@@ -278,9 +347,8 @@ class Understander:
                 reading.value, date_of_birth=dob, gender=gender, province_codes=self.province_codes
             )
             if problems:
-                readings[spec.name] = _Reading(
-                    reading.value,
-                    min(reading.confidence, _FAILED_CHECK_CAP),
-                    tuple(problems),
-                    reading.page,
+                readings[spec.name] = replace(
+                    reading,
+                    confidence=min(reading.confidence, _FAILED_CHECK_CAP),
+                    problems=tuple(problems),
                 )

@@ -13,11 +13,14 @@ from digitizer.understanding.layout import fold_text
 from digitizer.understanding.schema import FieldSpec
 
 _HONORIFICS = ("ong/ba", "ba/ong", "ong", "ba", "anh", "chi", "ho ong", "ho ba")
+# A day or month digit as OCR may read it ("I2", "2]", "l1"): mapped back by _digits.
+_D = r"[0-9il|\]]"
 _DATE = re.compile(
     r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})"
     # "ngày 2 tháng 3 năm 2019", tolerant of OCR noise in the words ("tháúng", "nắm")
-    r"|ng\w{1,3}\s*(\d{1,2})\s*,?\s*th\w{2,4}\s*(\d{1,2})\s*,?\s*n\w{1,2}m\s*(\d{4})"
+    rf"|ng\w{{1,3}}\s*({_D}{{1,2}})\s*,?\s*th\w{{2,4}}\s*({_D}{{1,2}})\s*,?\s*n\w{{1,2}}m\s*(\d{{4}})"
 )
+_LOOKALIKE_DIGITS = str.maketrans({"i": "1", "l": "1", "|": "1", "]": "1"})
 _ID = re.compile(r"[0-9oilsb|][0-9oilsb| .]{7,16}[0-9oilsb|]")  # folded: lower case
 _NUMBER = re.compile(r"\d+")
 _AREA = re.compile(r"\d[\d.,]*\s*(?:m2|m²|m\b)?")
@@ -70,7 +73,7 @@ def cut(spec: FieldSpec, raw: str) -> str | None:
         m = _DATE.search(fold_text(raw))
         if not m:
             return None
-        day, month, year = (g for g in m.groups() if g is not None)
+        day, month, year = (g.translate(_LOOKALIKE_DIGITS) for g in m.groups() if g is not None)
         return f"{day}/{month}/{year}"  # rebuilt: the words around the numbers are noise
     if kind == "personal_id":
         for m in _ID.finditer(fold_text(raw)):
