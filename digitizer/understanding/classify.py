@@ -54,6 +54,23 @@ def _windows(segments: Sequence[Segment]) -> list[str]:
     return out
 
 
+def _prefix_score(prefixes: Sequence[str], windows: Sequence[str]) -> tuple[float, int]:
+    """Like :func:`_title_score`, for titles that only begin with one of ``prefixes``."""
+    best_score, best_length = 0.0, 0
+    for prefix in prefixes:
+        needle = fold_text(prefix)
+        score = (
+            max(
+                (fuzz.ratio(needle, w[: len(needle)]) for w in windows if len(w) > len(needle)),
+                default=0.0,
+            )
+            / 100
+        )
+        if score * 100 >= _TITLE_MIN and score >= best_score:
+            best_score, best_length = score, len(needle)
+    return best_score, best_length
+
+
 def _title_score(titles: Sequence[str], windows: Sequence[str]) -> tuple[float, int]:
     """Best score (0..1) of any title against a whole window, and that title's length."""
     best_score, best_length = 0.0, 0
@@ -83,6 +100,9 @@ def classify(segments: Sequence[Segment], schemas: SchemaSet) -> Classification:
     scored: list[tuple[float, int, float, DocumentSchema]] = []
     for schema in schemas.schemas:
         title, length = _title_score(schema.titles, windows)
+        if not title and schema.title_prefixes:
+            title, length = _prefix_score(schema.title_prefixes, windows)
+            title *= 0.95  # a prefix says less than a whole title
         excluded, ex_length = _title_score(schema.excludes, windows)
         if excluded and ex_length >= length:
             continue

@@ -290,8 +290,9 @@ def _continuations(
         nxt = below(segments, current, left=left, right=right)
         if nxt is None or hits_by_seg.get(nxt.index) or _ENUMERATOR.match(nxt.text):
             break
-        if nxt.text.rstrip().endswith(":"):  # a heading or a label of its own
-            break
+        text = nxt.text.rstrip()
+        if text.endswith(":") and "," not in text and len(text.split()) <= 6:
+            break  # a heading or a label of its own
         if nxt.left < seg.left - 2 * seg.height or nxt.left > right:
             break
         out.append(nxt)
@@ -351,7 +352,7 @@ def candidates(
 
 
 _PLACE_DATE = re.compile(
-    r"(?:^|[:;]\s*)[^\W\d][^,:;]{1,40},\s*ng\w{1,3}\s+([0-9il|\]]{1,2})\s+th\w{2,4}\s+(\d{1,2})"
+    r"(?:^|[:;]\s*)[^\W\d][^,:;]{1,40},\s*ng\w{1,3}\s+([0-9il|\]]{1,2})\s+th\w{2,4}\s+([0-9il|\]]{1,2})"
     r"\s+n\w{1,2}m\s+(\d{4})"
 )
 

@@ -65,6 +65,7 @@ class DocumentSchema:
     version: int
     source: Path
     titles: tuple[str, ...]
+    title_prefixes: tuple[str, ...]  # a title line that starts so ("ĐƠN ĐỀ NGHỊ …")
     cues: tuple[str, ...]
     excludes: tuple[str, ...]
     fields: tuple[FieldSpec, ...]
@@ -227,6 +228,9 @@ def load_schema(path: Path) -> DocumentSchema:
         version=version,
         source=path,
         titles=_strings(path, "recognition.titles", recognition.get("titles"), required=True),
+        title_prefixes=_strings(
+            path, "recognition.title_prefixes", recognition.get("title_prefixes")
+        ),
         cues=_strings(path, "recognition.cues", recognition.get("cues")),
         excludes=_strings(path, "recognition.excludes", recognition.get("excludes")),
         fields=fields,
