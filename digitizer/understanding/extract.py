@@ -291,8 +291,8 @@ def _continuations(
         if nxt is None or hits_by_seg.get(nxt.index) or _ENUMERATOR.match(nxt.text):
             break
         text = nxt.text.rstrip()
-        if text.endswith(":") and "," not in text and len(text.split()) <= 6:
-            break  # a heading or a label of its own
+        if text.endswith(":") and "," not in text:
+            break  # a heading or a label of its own ("1. Thành phần hồ sơ nộp gồm:")
         if nxt.left < seg.left - 2 * seg.height or nxt.left > right:
             break
         out.append(nxt)

@@ -105,15 +105,24 @@ def canonical_family_name(value: str, family_names: dict[str, str]) -> tuple[str
     return (f"{known} {rest}".strip(), True)
 
 
-def _find_spelling(text: str, folded_value: str) -> str | None:
+def _is_address(spec: FieldSpec) -> bool:
+    return spec.type == "text" and spec.name.endswith("address")
+
+
+def _find_spelling(text: str, folded_value: str, *, upper: bool) -> str | None:
     """The words of ``text`` that spell ``folded_value`` (ignoring accents and case), as
     this reading spells them; None when this reading does not contain the value."""
-    words = unicodedata.normalize("NFC", text).upper().split()
+    text = unicodedata.normalize("NFC", text)
+    words = (text.upper() if upper else text).split()
     target = folded_value.split()
-    folded = [fold_text(w).strip(",.;:") for w in words]
+    folded = [fold_text(w) for w in words]
     for i in range(len(words) - len(target) + 1):
-        if folded[i : i + len(target)] == target:
-            return " ".join(w.strip(",.;:") for w in words[i : i + len(target)])
+        window = folded[i : i + len(target)]
+        if [w.strip(",.;:") for w in window[:-1]] == [
+            t.strip(",.;:") for t in target[:-1]
+        ] and window[-1].strip(",.;:") == target[-1].strip(",.;:"):
+            found = " ".join(words[i : i + len(target)])
+            return found.rstrip(",.;:") if upper else found.rstrip(" ;:")
     return None
 
 
@@ -179,7 +188,7 @@ class Understander:
         self._cross_check(schema, readings)
         if reread is not None:
             for spec in schema.fields:
-                if spec.type == "name" and spec.name in readings:
+                if spec.name in readings and (spec.type == "name" or _is_address(spec)):
                     readings[spec.name] = self._vote(spec, readings[spec.name], pages, reread)
         for spec in schema.fields:
             reading = readings.get(spec.name)
@@ -241,7 +250,7 @@ class Understander:
             if fold_text(w.text).strip(",.;:") and fold_text(w.text).strip(",.;:") in fold_text(raw)
         ] or list(cand.words)
         confidence = cand.label_score * _ocr_score(words)
-        if spec.type == "text" and spec.name.endswith("address"):
+        if _is_address(spec):
             value = fix_address_words(value)
         if spec.type == "name" and not spec.name.startswith("business"):
             value, known = canonical_family_name(value, self.family_names)
@@ -308,9 +317,14 @@ class Understander:
         key = fold_text(reading.value)
         votes = [reading.value]
         for scale in _REREAD_SCALES:
-            found = _find_spelling(reread(reading.page, box, scale), key)
-            if found is not None:
-                votes.append(canonical_family_name(found, self.family_names)[0])
+            found = _find_spelling(reread(reading.page, box, scale), key, upper=spec.type == "name")
+            if found is None:
+                continue
+            if spec.type == "name":
+                found = canonical_family_name(found, self.family_names)[0]
+            else:
+                found = fix_address_words(found)
+            votes.append(found)
         if len(votes) == 1:
             return reading
         tally = Counter(votes)
@@ -320,7 +334,7 @@ class Understander:
         return _Reading(
             value if count > len(votes) / 2 else reading.value,
             min(reading.confidence, 0.6),
-            (*reading.problems, "readings of the name disagree"),
+            (*reading.problems, "independent readings of the value disagree"),
             reading.page,
             reading.words,
         )
