@@ -191,7 +191,7 @@ def main() -> None:
     residuals: list[float] = []
     failed = [r for r in rows if r["status"] == "failed"]
     for row in rows:
-        if row["status"] != "registered":
+        if row["status"] not in ("registered", "needs_review"):
             continue
         truth = json.loads(Path(str(row["source"])).with_suffix(".truth.json").read_text())
         lines = [line for page in truth["pages"] for line in page["lines"]]
