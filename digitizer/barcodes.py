@@ -42,19 +42,25 @@ from PIL import Image
 
 log = logging.getLogger(__name__)
 
-# The first pass runs at this resolution: fast enough for every page, fine enough for
-# QRs of 0.5 mm modules and for barcodes with 0.33 mm bars (2 px).
-_FAST_DPI = 150.0
+# 2-D codes are first looked for on a copy at this resolution: a QR module of 0.5 mm is still
+# 3 px there, and the QR detector costs a fraction of what it costs at 300 dpi.
+_MATRIX_DPI = 150.0
+# 1-D codes need their narrow bars (0.25-0.33 mm on separator sheets) at 3 px or more, and the
+# 1-D readers are cheap (they scan rows and columns), so they run at up to 300 dpi.
+_LINEAR_DPI = 300.0
 # A page whose dpi is unknown or absurd is taken to be A4 (the long side in inches).
 _A4_LONG_SIDE_IN = 11.69
 _MIN_DPI, _MAX_DPI = 50.0, 1200.0
+# A symbol seen but not decoded is looked at again inside its box grown by this fraction.
+_RETRY_MARGIN = 0.5
 
 # What the offices' documents carry: QR (receipts, land certificates 2024+, separator
 # sheets) and the 1-D symbologies of separator sheets and postal labels. DataMatrix, PDF417
-# and Aztec are left out on purpose: with them each page costs 2-3x more, and none of these
+# and Aztec are left out on purpose: with them a page costs 2-3x more, and none of these
 # documents uses them. DX film edge and Telepen (in zxing's "AllLinear") invite false hits.
-_FORMATS = zxingcpp.barcode_formats_from_str(
-    "QRCode,MicroQRCode,Code128,Code39,Code93,Codabar,ITF,EANUPC,DataBar"
+_MATRIX_FORMATS = zxingcpp.barcode_formats_from_str("QRCode,MicroQRCode")
+_LINEAR_FORMATS = zxingcpp.barcode_formats_from_str(
+    "Code128,Code39,Code93,Codabar,ITF,EANUPC,DataBar"
 )
 
 # zxing-cpp's format names -> the names the pipeline uses (ZXing's own, upper snake case).
@@ -116,28 +122,85 @@ def decode_codes(image: Image.Image | NDArray[np.generic], dpi: float) -> list[D
     ``image`` is a PIL image (any mode) or a numpy array (2-D grey, or H x W x 3/4 RGB(A)),
     ``dpi`` its resolution. Returns ``[]`` for a page without a code; a failure inside the
     decoder is logged and treated as "no code", so this never raises for a page's content.
+    Codes come in reading order (top to bottom, then left to right).
     """
     grey = _grey_array(image)
     height, width = grey.shape
     if height < 8 or width < 8:
         return []
     dpi = _plausible_dpi(dpi, width, height)
-    scale = min(1.0, _FAST_DPI / dpi)
-    if scale < 0.95:
-        small: GreyImage = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        found, undecoded = _read(small, 1.0 / small.shape[1] * width, 1.0 / small.shape[0] * height)
-        if not undecoded:
-            return _clip(found, width, height)
+    codes = _matrix_codes(grey, dpi) + _linear_codes(grey, dpi)
+    return _clip(codes, width, height)
+
+
+def _matrix_codes(grey: GreyImage, dpi: float) -> list[DecodedCode]:
+    """QR codes: a fast pass on a 150 dpi copy; full resolution, then the dark ink alone,
+    only for a symbol that zxing saw (finder patterns found) but could not decode."""
+    small = _resized(grey, _MATRIX_DPI / dpi)
+    found, missed = _read(small, grey.shape, _MATRIX_FORMATS, rotate=False)
+    if missed and small is not grey:
         log.debug(
-            "%d symbol(s) seen but not decoded at %.0f dpi: retrying at %.0f dpi",
-            undecoded,
-            dpi * scale,
+            "%d QR-like symbol(s) not decoded at %.0f dpi: retrying at %.0f dpi",
+            len(missed),
+            dpi * small.shape[0] / grey.shape[0],
             dpi,
         )
-        again, _ = _read(grey, 1.0, 1.0)
-        return _clip(_merge(found, again), width, height)
-    found, _ = _read(grey, 1.0, 1.0)
-    return _clip(found, width, height)
+        again, missed = _read(grey, grey.shape, _MATRIX_FORMATS, rotate=False)
+        found = _merge(found, again)
+    for box in missed:
+        found = _merge(found, _dark_ink_retry(grey, box))
+    return found
+
+
+def _linear_codes(grey: GreyImage, dpi: float) -> list[DecodedCode]:
+    """1-D barcodes along the rows, then along the columns (a sideways page), at <= 300 dpi.
+
+    The columns are read from a transposed copy rather than with zxing's ``try_rotate``: it
+    finds the same codes (the 1-D readers read bars in both directions), and walking a
+    contiguous copy costs a third of what zxing's rotated pass does at 300 dpi (measured:
+    about 10 ms instead of 22 ms on an A4 page).
+    """
+    work = _resized(grey, _LINEAR_DPI / dpi)
+    rows, _ = _read(work, grey.shape, _LINEAR_FORMATS, rotate=False)
+    flipped = np.asarray(cv2.transpose(work), dtype=np.uint8)
+    cols, _ = _read(flipped, (grey.shape[1], grey.shape[0]), _LINEAR_FORMATS, rotate=False)
+    unflipped = [DecodedCode(c.kind, c.value, c.top, c.left, c.height, c.width) for c in cols]
+    return _merge(rows, unflipped)
+
+
+def _dark_ink_retry(grey: GreyImage, box: tuple[int, int, int, int]) -> list[DecodedCode]:
+    """Decode the symbol in ``box`` from its darkest ink only.
+
+    A red seal over a QR scanned in grey (or colour converted to grey) is a mid grey, as dark
+    as the modules for zxing's local binarizer. Printed black is darker: Otsu's threshold
+    splits paper from ink, a second Otsu over the ink splits black print from seal (or pen,
+    or stain), and the symbol is decoded from the black print alone.
+    """
+    left, top, width, height = box
+    mx, my = round(width * _RETRY_MARGIN), round(height * _RETRY_MARGIN)
+    x0, y0 = max(0, left - mx), max(0, top - my)
+    x1, y1 = min(grey.shape[1], left + width + mx), min(grey.shape[0], top + height + my)
+    crop = grey[y0:y1, x0:x1]
+    if crop.size < 64:
+        return []
+    paper_t, _ = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    ink = crop[crop <= paper_t]
+    if ink.size < 64:
+        return []
+    print_t, _ = cv2.threshold(ink.reshape(1, -1), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    log.debug("decoding a %dx%d symbol from its darkest ink only (< %.0f)", width, height, print_t)
+    black = np.where(crop <= print_t, 0, 255).astype(np.uint8)
+    found, _ = _read(black, black.shape, _MATRIX_FORMATS, rotate=False)
+    return [DecodedCode(c.kind, c.value, c.left + x0, c.top + y0, c.width, c.height) for c in found]
+
+
+def _resized(grey: GreyImage, scale: float) -> GreyImage:
+    """``grey`` itself when ``scale`` is about 1 or more, else an area-averaged copy."""
+    if scale >= 0.95:
+        return grey
+    return np.asarray(
+        cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), dtype=np.uint8
+    )
 
 
 def _grey_array(image: Image.Image | NDArray[np.generic]) -> GreyImage:
@@ -171,44 +234,67 @@ def _plausible_dpi(dpi: float, width: int, height: int) -> float:
     return min(max(guess, _MIN_DPI), _MAX_DPI)
 
 
-def _read(grey: GreyImage, sx: float, sy: float) -> tuple[list[DecodedCode], int]:
-    """Decode ``grey``; boxes scaled by (sx, sy). Also counts symbols seen but not decoded."""
+def _read(
+    grey: GreyImage, full_shape: tuple[int, ...], formats: zxingcpp.BarcodeFormats, rotate: bool
+) -> tuple[list[DecodedCode], list[tuple[int, int, int, int]]]:
+    """Decode ``grey`` (possibly a scaled copy of a ``full_shape`` page).
+
+    Returns the decoded codes and the boxes of symbols seen but not decoded (none that lie on
+    a decoded code), both in the full page's pixel coordinates.
+    """
+    sx, sy = full_shape[1] / grey.shape[1], full_shape[0] / grey.shape[0]
     try:
         results = zxingcpp.read_barcodes(
             grey,
-            formats=_FORMATS,
-            try_rotate=True,  # 1-D codes on a sideways page
+            formats=formats,
+            try_rotate=rotate,
             try_downscale=False,  # the caller chooses the resolution
             try_invert=False,  # light-on-dark codes do not occur on these documents
             return_errors=True,
         )
     except Exception:  # the library's failure is "no code", never a failed page
         log.warning(
-            "barcode decoder failed on a %dx%d page", grey.shape[1], grey.shape[0], exc_info=True
+            "barcode decoder failed on a %dx%d image", grey.shape[1], grey.shape[0], exc_info=True
         )
-        return [], 0
+        return [], []
     found: list[DecodedCode] = []
-    undecoded = 0
+    missed: list[tuple[int, int, int, int]] = []
     for res in results:
-        if not res.valid:
-            undecoded += 1
-            continue
-        pos = res.position
-        xs = [p.x for p in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left)]
-        ys = [p.y for p in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left)]
-        left, top = math.floor(min(xs) * sx), math.floor(min(ys) * sy)
-        right, bottom = math.ceil((max(xs) + 1) * sx), math.ceil((max(ys) + 1) * sy)
-        found.append(
-            DecodedCode(
-                kind=_kind_name(res.format.name),
-                value=unicodedata.normalize("NFC", res.text),
-                left=left,
-                top=top,
-                width=right - left,
-                height=bottom - top,
-            )
+        corners = (
+            res.position.top_left,
+            res.position.top_right,
+            res.position.bottom_right,
+            res.position.bottom_left,
         )
-    return found, undecoded
+        left = math.floor(min(p.x for p in corners) * sx)
+        top = math.floor(min(p.y for p in corners) * sy)
+        right = math.ceil((max(p.x for p in corners) + 1) * sx)
+        bottom = math.ceil((max(p.y for p in corners) + 1) * sy)
+        if res.valid:
+            found.append(
+                DecodedCode(
+                    kind=_kind_name(res.format.name),
+                    value=unicodedata.normalize("NFC", res.text),
+                    left=left,
+                    top=top,
+                    width=right - left,
+                    height=bottom - top,
+                )
+            )
+        else:
+            missed.append((left, top, right - left, bottom - top))
+    missed = [m for m in missed if not any(_boxes_overlap(m, c) for c in found)]
+    return found, missed
+
+
+def _boxes_overlap(box: tuple[int, int, int, int], code: DecodedCode) -> bool:
+    left, top, width, height = box
+    return (
+        left < code.left + code.width
+        and code.left < left + width
+        and top < code.top + code.height
+        and code.top < top + height
+    )
 
 
 def _kind_name(zxing_name: str) -> str:
