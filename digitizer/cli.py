@@ -156,7 +156,12 @@ def _print_summary(
         text_pages = [p for p in r.pages if p.words]
         conf = sum(p.ocr_confidence for p in text_pages) / len(text_pages) if text_pages else None
         turned = sorted({p.rotation for p in r.pages if p.rotation})
-        colour = {"registered": "green", "duplicate": "yellow", "failed": "red"}.get(r.status, "")
+        colour = {
+            "registered": "green",
+            "needs_review": "magenta",
+            "duplicate": "yellow",
+            "failed": "red",
+        }.get(r.status, "white")
         table.add_row(
             Path(r.source).name,
             f"[{colour}]{r.status}[/]",
@@ -262,11 +267,14 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("digitizer: interrupted", highlight=False)
         sys.exit(130)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except typer.Abort:
+        err.print("digitizer: aborted", highlight=False)
+        sys.exit(1)
+    except typer.TyperException as exc:  # usage errors: a bad option, a missing argument
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"digitizer: error: {exc}", highlight=False, markup=False)
+        sys.exit(int(getattr(exc, "exit_code", 2)))
     sys.exit(code if isinstance(code, int) else 0)

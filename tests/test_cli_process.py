@@ -314,3 +314,22 @@ def test_a_pipeline_in_the_wrong_order_is_refused(tmp_path: Path) -> None:
     home = tmp_path / "home"
     proc = _digitizer(home, "process", "--profile", "office", str(_sample(".tif")), config=config)
     _assert_refused_before_touching(home, proc, 3, "order")
+
+
+def test_readable_summary_without_json(tmp_path: Path) -> None:
+    """What an operator sees: a table with every file and a counts line, exit 0."""
+    home = tmp_path / "home"
+    scans = [_sample(".tif"), _sample(".png")]
+    proc = _digitizer(home, "process", *[str(p) for p in scans])
+    assert proc.returncode == 0, proc.stderr
+    for scan in scans:
+        assert scan.name in proc.stdout
+    assert "pages in" in proc.stdout and "pages/min" in proc.stdout
+    assert "registered" in proc.stdout or "needs_review" in proc.stdout
+
+
+def test_a_usage_error_is_reported_not_a_traceback(tmp_path: Path) -> None:
+    proc = _digitizer(tmp_path / "home", "process", "--workers", "many", str(_sample(".tif")))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "--workers" in proc.stderr
