@@ -5,18 +5,22 @@ a QR, land certificates from 2024 carry a QR, and separator sheets carry a barco
 The value in the code is exact where OCR of the printed text is not, so the pipeline reads it
 on every page, upright or not (it may run before deskew).
 
-Why zxing-cpp and not pyzbar (measured with ``benchmarks/bench_barcodes.py``): both decode
-the sample receipts, but zbar reads a UTF-8 QR without an ECI marker as Shift-JIS (any QR
-with Vietnamese letters comes out as mojibake), reports false Interleaved-2-of-5 codes in
-body text, and is 3-10x slower on the same page; zxing-cpp decodes more of the hard pages
-(skewed, blurred, 1-bit, sealed). zxing-cpp can also tell "a symbol is there but did not
-decode", which drives the retry below.
+Why zxing-cpp and not pyzbar (``benchmarks/bench_barcodes.py``, 240 pages with a code made
+from the generated samples, 67 without): zxing-cpp decoded 231/240 with no false value; zbar
+205/240, and it guesses the charset of a QR without an ECI marker, so it read some UTF-8
+Vietnamese as Shift-JIS (6 of 45 values wrong), reported an Interleaved-2-of-5 code in body
+text, read fewer dense QRs (35/45 against 45/45) and cost 13-30x more CPU per page. zxing-cpp
+can also tell "a symbol is there but did not decode", which drives the retries below; zbar
+cannot.
 
-Why two passes: a full-resolution pass over a 300 dpi A4 page costs 100-400 ms when 1-D
-readers are on, most of it for pages that carry no code at all. So the page is first decoded
-on a ~150 dpi copy (a QR module of 0.5 mm is still 3 px there) and decoded again at full
-resolution only when the first pass found a symbol it could not read (dense QRs whose modules
-smear when downscaled, small barcodes).
+Why not one library call on the full page: that costs about 300 ms (up to 800 ms) on a
+300 dpi A4 page, most of it on pages that carry no code at all. Here about 30 ms (50 ms at
+most), measured in CPU time:
+
+* QR codes are looked for on a copy reduced toward 150 dpi (a 0.5 mm module is 3 px there);
+  the full resolution is read only when zxing found finder patterns but decoded nothing
+  (dense or blurred QRs), and then the darkest ink alone (a seal over the QR in a grey scan).
+* 1-D barcodes are read at up to 300 dpi (0.33 mm bars need 3 px), along rows and columns.
 
 Why the red channel for colour pages: red seals (con dấu) are stamped over signatures and
 sometimes over the QR; in the red channel the seal is nearly as bright as the paper while
@@ -42,8 +46,8 @@ from PIL import Image
 
 log = logging.getLogger(__name__)
 
-# 2-D codes are first looked for on a copy at this resolution: a QR module of 0.5 mm is still
-# 3 px there, and the QR detector costs a fraction of what it costs at 300 dpi.
+# QR codes are first looked for on a copy reduced toward this resolution: a QR module of
+# 0.5 mm is still 3 px there, and the QR detector costs a fifth of what it costs at 300 dpi.
 _MATRIX_DPI = 150.0
 # 1-D codes need their narrow bars (0.25-0.33 mm on separator sheets) at 3 px or more, and the
 # 1-D readers are cheap (they scan rows and columns), so they run at up to 300 dpi.
@@ -134,9 +138,9 @@ def decode_codes(image: Image.Image | NDArray[np.generic], dpi: float) -> list[D
 
 
 def _matrix_codes(grey: GreyImage, dpi: float) -> list[DecodedCode]:
-    """QR codes: a fast pass on a 150 dpi copy; full resolution, then the dark ink alone,
-    only for a symbol that zxing saw (finder patterns found) but could not decode."""
-    small = _resized(grey, _MATRIX_DPI / dpi)
+    """QR codes: a fast pass on a copy reduced toward 150 dpi; full resolution, then the dark
+    ink alone, only for a symbol that zxing saw (finder patterns found) but could not decode."""
+    small = _reduced(grey, dpi, _MATRIX_DPI)
     found, missed = _read(small, grey.shape, _MATRIX_FORMATS, rotate=False)
     if missed and small is not grey:
         log.debug(
@@ -148,7 +152,8 @@ def _matrix_codes(grey: GreyImage, dpi: float) -> list[DecodedCode]:
         again, missed = _read(grey, grey.shape, _MATRIX_FORMATS, rotate=False)
         found = _merge(found, again)
     for box in missed:
-        found = _merge(found, _dark_ink_retry(grey, box))
+        if not any(_boxes_overlap(box, c) for c in found):  # one symbol, several reports
+            found = _merge(found, _dark_ink_retry(grey, box))
     return found
 
 
@@ -160,7 +165,7 @@ def _linear_codes(grey: GreyImage, dpi: float) -> list[DecodedCode]:
     contiguous copy costs a third of what zxing's rotated pass does at 300 dpi (measured:
     about 10 ms instead of 22 ms on an A4 page).
     """
-    work = _resized(grey, _LINEAR_DPI / dpi)
+    work = _reduced(grey, dpi, _LINEAR_DPI)
     rows, _ = _read(work, grey.shape, _LINEAR_FORMATS, rotate=False)
     flipped = np.asarray(cv2.transpose(work), dtype=np.uint8)
     cols, _ = _read(flipped, (grey.shape[1], grey.shape[0]), _LINEAR_FORMATS, rotate=False)
@@ -194,13 +199,18 @@ def _dark_ink_retry(grey: GreyImage, box: tuple[int, int, int, int]) -> list[Dec
     return [DecodedCode(c.kind, c.value, c.left + x0, c.top + y0, c.width, c.height) for c in found]
 
 
-def _resized(grey: GreyImage, scale: float) -> GreyImage:
-    """``grey`` itself when ``scale`` is about 1 or more, else an area-averaged copy."""
-    if scale >= 0.95:
+def _reduced(grey: GreyImage, dpi: float, target_dpi: float) -> GreyImage:
+    """``grey`` shrunk by the whole factor that brings ``dpi`` nearest ``target_dpi`` from above
+    (300 -> 150, 600 -> 150; 200 stays 200), or ``grey`` itself.
+
+    Whole factors only: area-averaging by 2 or 4 is a few milliseconds on an A4 page, a
+    fractional factor (200 -> 150) costs more than the decoding it would save (measured).
+    """
+    factor = max(1, int(dpi / target_dpi + 0.25))
+    if factor == 1:
         return grey
-    return np.asarray(
-        cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), dtype=np.uint8
-    )
+    size = (max(1, grey.shape[1] // factor), max(1, grey.shape[0] // factor))
+    return np.asarray(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
 def _grey_array(image: Image.Image | NDArray[np.generic]) -> GreyImage:
@@ -218,8 +228,8 @@ def _grey_array(image: Image.Image | NDArray[np.generic]) -> GreyImage:
         arr = arr.astype(np.uint8) * 255
     if arr.dtype != np.uint8:
         raise TypeError(f"expected a uint8 (or bool) image array, got {arr.dtype}")
-    if (arr.ndim == 3 and arr.shape[2] in (3, 4)) or (arr.ndim == 3 and arr.shape[2] == 1):
-        arr = arr[:, :, 0]
+    if arr.ndim == 3 and arr.shape[2] in (1, 3, 4):
+        arr = arr[:, :, 0]  # grey with a channel axis, or R of RGB(A)
     elif arr.ndim != 2:
         raise TypeError(f"expected a grey (H x W) or RGB (H x W x 3) array, got {arr.shape}")
     return np.ascontiguousarray(arr)
@@ -308,7 +318,8 @@ def _kind_name(zxing_name: str) -> str:
 
 
 def _merge(first: Sequence[DecodedCode], second: Sequence[DecodedCode]) -> list[DecodedCode]:
-    """``second`` (full resolution, more exact boxes) plus what only ``first`` found."""
+    """``second`` plus what only ``first`` found (a symbol found in both is kept once, from
+    ``second``: the full-resolution read, whose box is the more exact)."""
     merged = list(second)
     for code in first:
         if not any(_same_symbol(c, code) for c in second):

@@ -10,10 +10,22 @@ from __future__ import annotations
 
 import os
 import time
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from digitizer.errors import ConfigurationError
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """An office's configuration file as a table; any problem is one line naming the file."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path}: not valid TOML: {exc}") from exc
 
 
 def default_home() -> Path:

@@ -6,10 +6,10 @@ so an office can, say, run without signing on a test workstation without touchin
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from digitizer.config import read_toml
 from digitizer.errors import ConfigurationError
 
 # Stages in the only order that makes sense; a definition may leave optional ones out.
@@ -32,15 +32,12 @@ class PipelineDefinition:
 
 def load_pipeline(pipelines_dir: Path, name: str) -> PipelineDefinition:
     path = pipelines_dir / f"{name}.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
+    if not path.exists():
         known = sorted(p.stem for p in pipelines_dir.glob("*.toml"))
         raise ConfigurationError(
             f"no pipeline '{name}' in {pipelines_dir} (known: {', '.join(known) or 'none'})"
-        ) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(f"{path}: not valid TOML: {exc}") from exc
+        )
+    data = read_toml(path)
     stages = data.get("stages")
     if not isinstance(stages, list) or not all(isinstance(s, str) for s in stages):
         raise ConfigurationError(f"{path}: 'stages' must be a list of stage names")

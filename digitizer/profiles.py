@@ -9,11 +9,11 @@ office IT, not developers.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from digitizer.config import read_toml
 from digitizer.errors import ConfigurationError
 from digitizer.records import PdfALevel
 
@@ -133,13 +133,7 @@ class _Reader:
 
 def load_profile(path: Path) -> ScannerProfile:
     """Read and validate one profile file."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigurationError(f"{path}: cannot read: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(f"{path}: not valid TOML: {exc}") from exc
-    r = _Reader(path, data)
+    r = _Reader(path, read_toml(path))
     r.reject_unknown(
         {
             "name",

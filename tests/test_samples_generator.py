@@ -16,84 +16,9 @@ from PIL import Image
 
 from samples.generate import DOC_TYPES, generate_one, plan_document, truth_json, truth_of
 from samples.layout import FAMILIES, FONT_FILES, find_font_file, page_size_px
+from tests.domain_fields import DOMAIN_FIELDS
 
-FIELDS: dict[str, set[str]] = {
-    "birth_certificate": {
-        "full_name",
-        "date_of_birth",
-        "gender",
-        "personal_id",
-        "mother_name",
-        "father_name",
-        "registration_number",
-        "registration_date",
-    },
-    "marriage_certificate": {
-        "husband_name",
-        "husband_date_of_birth",
-        "husband_id",
-        "wife_name",
-        "wife_date_of_birth",
-        "wife_id",
-        "registration_number",
-        "registration_date",
-    },
-    "death_certificate": {
-        "full_name",
-        "date_of_birth",
-        "personal_id",
-        "date_of_death",
-        "registration_number",
-        "registration_date",
-    },
-    "land_use_certificate": {
-        "holder_name",
-        "holder_id",
-        "serial_number",
-        "registry_number",
-        "parcel_number",
-        "map_sheet_number",
-        "area_m2",
-        "land_address",
-        "land_use_purpose",
-        "issue_date",
-    },
-    "business_household_registration": {
-        "business_name",
-        "registration_code",
-        "owner_name",
-        "owner_id",
-        "business_address",
-        "capital_vnd",
-        "issue_date",
-    },
-    "construction_permit": {
-        "permit_number",
-        "owner_name",
-        "construction_address",
-        "parcel_number",
-        "map_sheet_number",
-        "building_area_m2",
-        "floors",
-        "issue_date",
-    },
-    "application_form": {
-        "applicant_name",
-        "applicant_id",
-        "applicant_date_of_birth",
-        "phone",
-        "date",
-    },
-    "dossier_receipt": {
-        "dossier_code",
-        "applicant_name",
-        "applicant_id",
-        "procedure_name",
-        "received_date",
-        "appointment_date",
-    },
-    "unknown": set(),
-}
+FIELDS = {**DOMAIN_FIELDS, "unknown": set()}
 # IDs left out when the document prints an archival 9-digit CMND instead.
 OPTIONAL = {"holder_id", "personal_id"}
 ID_PROVINCES = {

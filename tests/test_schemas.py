@@ -12,91 +12,16 @@ import pytest
 
 from digitizer.errors import ConfigurationError
 from digitizer.understanding.schema import load_schema, load_schemas
+from tests.domain_fields import DOMAIN_FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC_TYPES = {
-    "birth_certificate": {
-        "full_name",
-        "date_of_birth",
-        "gender",
-        "personal_id",
-        "mother_name",
-        "father_name",
-        "registration_number",
-        "registration_date",
-    },
-    "marriage_certificate": {
-        "husband_name",
-        "husband_date_of_birth",
-        "husband_id",
-        "wife_name",
-        "wife_date_of_birth",
-        "wife_id",
-        "registration_number",
-        "registration_date",
-    },
-    "death_certificate": {
-        "full_name",
-        "date_of_birth",
-        "personal_id",
-        "date_of_death",
-        "registration_number",
-        "registration_date",
-    },
-    "land_use_certificate": {
-        "holder_name",
-        "holder_id",
-        "serial_number",
-        "registry_number",
-        "parcel_number",
-        "map_sheet_number",
-        "area_m2",
-        "land_address",
-        "land_use_purpose",
-        "issue_date",
-    },
-    "business_household_registration": {
-        "business_name",
-        "registration_code",
-        "owner_name",
-        "owner_id",
-        "business_address",
-        "capital_vnd",
-        "issue_date",
-    },
-    "construction_permit": {
-        "permit_number",
-        "owner_name",
-        "construction_address",
-        "parcel_number",
-        "map_sheet_number",
-        "building_area_m2",
-        "floors",
-        "issue_date",
-    },
-    "application_form": {
-        "applicant_name",
-        "applicant_id",
-        "applicant_date_of_birth",
-        "phone",
-        "date",
-    },
-    "dossier_receipt": {
-        "dossier_code",
-        "applicant_name",
-        "applicant_id",
-        "procedure_name",
-        "received_date",
-        "appointment_date",
-    },
-}
 
 
 def test_every_domain_type_has_a_schema_with_exactly_its_fields() -> None:
     schemas = load_schemas(ROOT / "schemas")
-    assert {s.doc_type for s in schemas.schemas} == set(DOC_TYPES)
+    assert {s.doc_type for s in schemas.schemas} == set(DOMAIN_FIELDS)
     for schema in schemas.schemas:
-        assert {f.name for f in schema.fields} == DOC_TYPES[schema.doc_type], schema.doc_type
+        assert {f.name for f in schema.fields} == DOMAIN_FIELDS[schema.doc_type], schema.doc_type
         assert schema.version >= 1
 
 

@@ -10,11 +10,11 @@ naming the file and the problem.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from digitizer.config import read_toml
 from digitizer.errors import ConfigurationError
 
 FIELD_TYPES = (
@@ -187,12 +187,7 @@ def _field(path: Path, index: int, raw: Any, sections: set[str]) -> FieldSpec:
 
 
 def load_schema(path: Path) -> DocumentSchema:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigurationError(f"{path}: cannot read: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(f"{path}: not valid TOML: {exc}") from exc
+    data = read_toml(path)
     doc_type = data.get("doc_type")
     if doc_type != path.stem:
         raise _err(path, "doc_type", f"must be '{path.stem}', the file's name")
@@ -251,9 +246,6 @@ def load_schemas(folder: Path) -> SchemaSet:
     stop: tuple[str, ...] = ()
     common = folder / "_common.toml"
     if common.exists():
-        try:
-            data = tomllib.loads(common.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigurationError(f"{common}: not valid TOML: {exc}") from exc
+        data = read_toml(common)
         stop = _strings(common, "stop_labels", data.get("stop_labels"))
     return SchemaSet(schemas, stop)
