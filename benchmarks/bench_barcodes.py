@@ -1,6 +1,6 @@
 """QR/barcode decoding: zxing-cpp vs pyzbar (zbar), decode rate and time on the same pages.
 
-    .venv/bin/python benchmarks/bench_barcodes.py [--samples DIR] [--count 60] [--seed 5]
+    .venv/bin/python -m benchmarks.bench_barcodes [--samples DIR] [--count 60] [--seed 5]
 
 Why: ``digitizer.barcodes`` runs on every page, so the library behind it was chosen by this
 measurement, and it is re-run when either library or the strategy changes.
@@ -42,7 +42,6 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -56,10 +55,10 @@ import numpy as np
 import qrcode
 from PIL import Image, ImageDraw, ImageFilter
 
+from benchmarks.common import generate
 from digitizer.barcodes import decode_codes, library_version
 from digitizer.ingest import IngestLimits, read_pages
 
-ROOT = Path(__file__).resolve().parent.parent
 MATRIX_DPI = 150.0  # as in digitizer.barcodes
 LINEAR_DPI = 300.0
 DENSE_VALUE = (
@@ -91,25 +90,6 @@ class Case:
 
 
 # ------------------------------------------------------------------------------ pages
-
-
-def generate(out: Path, count: int, seed: int) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "samples.generate",
-            "--out",
-            str(out),
-            "--count",
-            str(count),
-            "--seed",
-            str(seed),
-        ],
-        check=True,
-        cwd=ROOT,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def load_pages(folder: Path) -> list[tuple[str, Image.Image, float, str | None]]:

@@ -1,6 +1,6 @@
 """Pipeline speed and accuracy against raw Tesseract, measured in one run on the same pages.
 
-    .venv/bin/python benchmarks/bench_pipeline.py [--count 40] [--seed 2026] [--workers N]
+    .venv/bin/python -m benchmarks.bench_pipeline [--count 40] [--seed 2026] [--workers N]
 
 Prints:
 * pipeline pages/min with all cores vs raw ``tesseract`` pages/min on the same page images

@@ -183,7 +183,7 @@ def _normalise_mode(img: Image.Image) -> Image.Image:
 
 def _equalise_dpi(img: Image.Image, dpi_x: float, dpi_y: float, limits: IngestLimits) -> ScanPage:
     """Resample a page whose horizontal and vertical resolutions differ to a square grid."""
-    mode = _colour_mode(img)
+    mode = colour_mode(img)
     if abs(dpi_x - dpi_y) < 0.5:
         return ScanPage(img, dpi_x, mode)
     dpi = max(dpi_x, dpi_y)
@@ -196,7 +196,8 @@ def _equalise_dpi(img: Image.Image, dpi_x: float, dpi_y: float, limits: IngestLi
     return ScanPage(resized, dpi, mode)
 
 
-def _colour_mode(img: Image.Image) -> ColourMode:
+def colour_mode(img: Image.Image) -> ColourMode:
+    """What a page image is, by its Pillow mode: "1" is bw, "L" grey, anything else colour."""
     return {"1": "bw", "L": "grey"}.get(img.mode, "colour")  # type: ignore[return-value]
 
 

@@ -48,6 +48,7 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from digitizer.durable import fsync_dir
 from digitizer.errors import CertificateError, SigningError
 from digitizer.keys import CertificateInfo, certificate_info, load_pkcs12
 from digitizer.pdfa.xmp import update_xmp_revision
@@ -226,17 +227,6 @@ def _free_field_name(writer: IncrementalPdfFileWriter) -> str:
     return f"Signature{n}"
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def sign_pdf(
     signer: Signer,
     src: Path,
@@ -281,7 +271,7 @@ def sign_pdf(
                 outf.flush()
                 os.fsync(outf.fileno())
         tmp.replace(dst)
-        _fsync_dir(dst.parent)
+        fsync_dir(dst.parent)
     except FileNotFoundError as exc:
         tmp.unlink(missing_ok=True)
         missing = src if not src.exists() else dst.parent

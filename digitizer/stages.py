@@ -27,9 +27,10 @@ from PIL import Image
 
 from digitizer import __version__, geometry
 from digitizer.barcodes import decode_codes
+from digitizer.durable import fsync_dir
 from digitizer.errors import DigitizerError
 from digitizer.geometry import PageGeometry
-from digitizer.ingest import IngestLimits, ScanPage, iter_pages
+from digitizer.ingest import IngestLimits, ScanPage, colour_mode, iter_pages
 from digitizer.ocr import OcrEngine, PageText, open_engine
 from digitizer.pdfa import write_pdfa
 from digitizer.pipelines import PipelineDefinition
@@ -147,10 +148,11 @@ def recognize(
     *,
     orient_enabled: bool,
     recover_missed: bool,
-) -> tuple[Image.Image, PageGeometry, PageText]:
+) -> tuple[Image.Image, PageGeometry, NDArray[np.uint8], PageText]:
     """OCR the upright page; if it reads badly, try it turned by 180° and keep the better.
 
     Then, if asked, re-read the text-like regions that page layout analysis left out.
+    Returns the page, its geometry, the grey image that was read, and the text.
     """
     gray = geometry.to_gray(img)
     text = engine.recognize(gray, dpi)
@@ -172,7 +174,7 @@ def recognize(
             img, geom, gray, text = alt_img, alt_geom, alt_gray, alt_text
     if recover_missed:
         text = recover_missed_text(gray, dpi, text, engine)
-    return img, geom, text
+    return img, geom, gray, text
 
 
 # ----------------------------------------------------------------------------- worker
@@ -300,7 +302,7 @@ class Worker:
                 img, geom = orient(original, scan.dpi, self.engine, probe=probe)
             else:
                 img, geom = original, PageGeometry(0, 0.0, 0.0)
-            img, geom, text = recognize(
+            img, geom, gray, text = recognize(
                 img,
                 original,
                 geom,
@@ -314,7 +316,7 @@ class Worker:
                     width=img.width,
                     height=img.height,
                     dpi=scan.dpi,
-                    colour_mode={"1": "bw", "L": "grey"}.get(img.mode, "colour"),
+                    colour_mode=colour_mode(img),
                     rotation=geom.rotation,
                     skew_deg=geom.skew_deg,
                     ocr_confidence=round(text.mean_confidence, 2),
@@ -324,7 +326,7 @@ class Worker:
             if understand:
                 codes.append([c.value for c in decode_codes(img, scan.dpi)])
                 if len(kept) < _KEEP_PAGES_FOR_REREAD:
-                    kept.append(geometry.to_gray(img))
+                    kept.append(gray)
             yield PageRaster(img, scan.dpi, text.words)
         if self.understander is not None:
             found = self.understander.understand(
@@ -365,8 +367,4 @@ def _durable_rename(src: Path, dst: Path) -> None:
         with staging.open("rb") as fh:
             os.fsync(fh.fileno())
         os.replace(staging, dst)
-    dir_fd = os.open(dst.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync_dir(dst.parent)
