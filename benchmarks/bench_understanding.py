@@ -40,6 +40,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=4242)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--keep", type=Path, help="keep the generated set and outputs here")
+    ap.add_argument("--misses", action="store_true", help="print every field not exactly right")
     args = ap.parse_args()
     os.environ["OMP_THREAD_LIMIT"] = "1"
     work = args.keep or Path(tempfile.mkdtemp(prefix="digitizer-understanding-"))
@@ -55,6 +56,7 @@ def main() -> None:
     fields_total = exact = auto = auto_right = extra_ok = 0
     misses: Counter[str] = Counter()
     wrong_ok: list[str] = []
+    every_miss: list[str] = []
     for row in rows:
         truth = json.loads(Path(str(row["source"])).with_suffix(".truth.json").read_text())
         got_type = str(row["doc_type"])
@@ -75,6 +77,10 @@ def main() -> None:
                     )
             if not right:
                 misses[f"{truth['doc_type']}.{name}"] += 1
+                found = "missing" if got is None else f"{got['value']!r} [{got['status']}]"
+                every_miss.append(
+                    f"{Path(str(row['source'])).name} {name}: {found}, truth {want!r}"
+                )
         for name, got in fields.items():
             if name not in truth["fields"] and got["status"] == "ok":
                 extra_ok += 1
@@ -111,6 +117,10 @@ def main() -> None:
     print("\nworst fields (not exactly right)")
     for name, count in misses.most_common(12):
         print(f"  {count:3}  {name}")
+    if args.misses:
+        print("\nevery field not exactly right")
+        for line in every_miss:
+            print(f"  {line}")
     print(f"\nwrong values marked ok: {len(wrong_ok)}")
     for line in wrong_ok:
         print(f"  {line}")

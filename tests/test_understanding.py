@@ -105,14 +105,14 @@ def test_side_by_side_husband_and_wife(understander: Understander) -> None:
         .line("GIẤY CHỨNG NHẬN KẾT HÔN", x=600)
         .line("Số: 12/2020")
         .row("Thông tin của chồng", "Thông tin của vợ", right_x=1500)
-        .row("Họ, chữ đệm, tên: LÊ VĂN BA", "Họ, chữ đệm, tên: PHẠM THỊ TƯ")
+        .row("Họ, chữ đệm, tên: LÊ VĂN BA", "Họ, chữ đệm, tên: PHẠM THỊ THU")
         .row("Ngày, tháng, năm sinh: 01/02/1990", "Ngày, tháng, năm sinh: 03/04/1992")
         .row("Số CCCD: 001090000001", "Số CCCD: 001192000002")
     )
     result = understander.understand([page.words])
     assert result.doc_type == "marriage_certificate"
     values = {k: v.value for k, v in result.fields.items()}
-    assert values["husband_name"] == "LÊ VĂN BA" and values["wife_name"] == "PHẠM THỊ TƯ"
+    assert values["husband_name"] == "LÊ VĂN BA" and values["wife_name"] == "PHẠM THỊ THU"
     assert values["husband_date_of_birth"] == "1990-02-01"
     assert values["wife_date_of_birth"] == "1992-04-03"
     assert values["husband_id"] == "001090000001" and values["wife_id"] == "001192000002"
@@ -206,3 +206,49 @@ def test_training_needs_enough_confirmed_documents(tmp_path: Path, schemas: Sche
 
     with pytest.raises(ConfigurationError, match="not enough confirmed documents"):
         train(["a b c"], ["birth_certificate"], schemas.fingerprint, tmp_path / "m.pkl")
+
+
+def _land_page_two(date_line: list[tuple[str, int]]) -> Page:
+    page = (
+        Page()
+        .line("GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT", x=400)
+        .line("Ông: NGUYỄN VĂN AN, sinh năm 1970, CCCD số: 024070001234, địa chỉ thường trú:")
+        .line("thôn Đông, xã Tân Dĩnh, tỉnh Bắc Ninh")
+        .line("CS 123456", x=1800)
+        .line("Thửa đất số: 671; tờ bản đồ số: 5l;")  # "5l": OCR's 1
+        .line("Diện tích: 1.171,9 m² (bằng chữ: một nghìn)")
+    )
+    top = 200 + 45 * 8
+    for text, x in date_line:  # pieces of one printed line, cut apart by a seal
+        page.line(text, x=x, y=top)
+    return page
+
+
+def test_a_map_sheet_number_with_a_letter_for_a_digit(understander: Understander) -> None:
+    page = _land_page_two([("Bắc Ninh, ngày 22 tháng 11 năm 2025", 1200)])
+    result = understander.understand([page.words])
+    assert result.fields["map_sheet_number"].value == "51"
+    assert result.fields["issue_date"].value == "2025-11-22"
+
+
+def test_a_date_with_a_space_inside_its_month(understander: Understander) -> None:
+    page = _birth()
+    page.words = [
+        OcrWord("8-1 1-1999" if w.text == "15/03/2025" else w.text, *_box(w)) for w in page.words
+    ]
+    result = understander.understand([page.words])
+    assert result.fields["date_of_birth"].value == "1999-11-08"
+
+
+def _box(w: OcrWord) -> tuple[int, int, int, int, float, int, int]:
+    return (w.left, w.top, w.width, w.height, w.confidence, w.block, w.line)
+
+
+def test_a_schema_spelling_fixes_a_standard_phrase(understander: Understander) -> None:
+    page = (
+        Page()
+        .line("GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH", x=300)
+        .line("Tên hộ kinh doanh: HỒ KINH DOANH TẠP HÓA MAI")
+    )
+    result = understander.understand([page.words])
+    assert result.fields["business_name"].value == "HỘ KINH DOANH TẠP HÓA MAI"

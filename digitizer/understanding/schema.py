@@ -51,6 +51,9 @@ class FieldSpec:
     multiline: bool = False
     qr: bool = False  # a decoded QR/barcode value may give this field
     same_person: str | None = None  # personal_id: check against this prefix's dob/gender
+    # phrases always spelled so ("HỘ KINH DOANH"): a reading with their letters but other
+    # accents ("HỒ KINH DOANH") gets this spelling
+    spellings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,7 @@ def _regex(path: Path, where: str, value: Any) -> re.Pattern[str] | None:
 
 _FIELD_KEYS = {
     "name",
+    "spellings",
     "type",
     "labels",
     "section_labels",
@@ -183,6 +187,7 @@ def _field(path: Path, index: int, raw: Any, sections: set[str]) -> FieldSpec:
         multiline=bool(raw.get("multiline", False)),
         qr=bool(raw.get("qr", False)),
         same_person=raw.get("same_person"),
+        spellings=_strings(path, f"{where}.spellings", raw.get("spellings")),
     )
 
 

@@ -18,7 +18,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from digitizer.records import FieldValue, OcrWord
 from digitizer.understanding.classify import UNKNOWN, Classification, classify
@@ -31,6 +30,7 @@ from digitizer.understanding.extract import (
 )
 from digitizer.understanding.layout import fold_text, segments_of
 from digitizer.understanding.learned import DocTypeModel
+from digitizer.understanding.names import NameBook
 from digitizer.understanding.normalize import NORMALIZERS, NormalizeError
 from digitizer.understanding.schema import DocumentSchema, FieldSpec, SchemaSet
 from digitizer.understanding.validate import (
@@ -39,7 +39,7 @@ from digitizer.understanding.validate import (
     check_personal_id,
     check_range,
 )
-from digitizer.understanding.values import cut, fix_address_words
+from digitizer.understanding.values import cut, fix_address_words, fix_spellings
 
 log = logging.getLogger(__name__)
 
@@ -84,25 +84,8 @@ def _ocr_score(words: Sequence[OcrWord]) -> float:
     return 0.7 * min(confs) + 0.3 * (sum(confs) / len(confs))
 
 
-def load_family_names(path: Path | None = None) -> dict[str, str]:
-    """Unaccented family name -> its only spelling (ambiguous unaccented forms left out)."""
-    path = path or Path(__file__).resolve().parent.parent / "data" / "family_names.txt"
-    spellings: dict[str, set[str]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        name = line.strip()
-        if name and not name.startswith("#"):
-            spellings.setdefault(fold_text(name), set()).add(name.upper())
-    return {key: next(iter(v)) for key, v in spellings.items() if len(v) == 1}
-
-
-def canonical_family_name(value: str, family_names: dict[str, str]) -> tuple[str, bool]:
-    """The name with its family name spelled as the table spells it; and whether the
-    family name is a known one at all (an unknown one is a reason to look twice)."""
-    first, _, rest = value.partition(" ")
-    known = family_names.get(fold_text(first))
-    if known is None:
-        return value, False
-    return (f"{known} {rest}".strip(), True)
+def _is_personal_name(spec: FieldSpec) -> bool:
+    return spec.type == "name" and not spec.name.startswith("business")
 
 
 def _is_address(spec: FieldSpec) -> bool:
@@ -151,7 +134,7 @@ class Understander:
         self.schemas = schemas
         self.province_codes = province_codes
         self.today = today or dt.date.today()
-        self.family_names = load_family_names()
+        self.names = NameBook.load()
 
     def understand(
         self,
@@ -190,6 +173,9 @@ class Understander:
             for spec in schema.fields:
                 if spec.name in readings and (spec.type == "name" or _is_address(spec)):
                     readings[spec.name] = self._vote(spec, readings[spec.name], pages, reread)
+        for spec in schema.fields:
+            if spec.name in readings and _is_personal_name(spec):
+                readings[spec.name] = self._spell(readings[spec.name])
         for spec in schema.fields:
             reading = readings.get(spec.name)
             if reading is None:
@@ -252,14 +238,34 @@ class Understander:
         confidence = cand.label_score * _ocr_score(words)
         if _is_address(spec):
             value = fix_address_words(value)
-        if spec.type == "name" and not spec.name.startswith("business"):
-            value, known = canonical_family_name(value, self.family_names)
+        if spec.spellings:
+            value = fix_spellings(value, spec.spellings)
+        if _is_personal_name(spec):
+            value, known = self.names.family_name(value)
             if not known:
                 confidence *= 0.9
         problems = self._checks(spec, value)
         if problems:
             confidence = min(confidence, _FAILED_CHECK_CAP)
         return _Reading(value, confidence, tuple(problems), page, tuple(words))
+
+    def _spell(self, reading: _Reading) -> _Reading:
+        """A name checked word by word against the name tables; a corrected spelling goes
+        to a clerk, and so does a name with a word no table knows (less sure of it)."""
+        spelling = self.names.spell(reading.value)
+        if spelling.changed:
+            return replace(
+                reading,
+                value=spelling.value,
+                confidence=min(reading.confidence, 0.6),
+                problems=(
+                    *reading.problems,
+                    f"spelling corrected from the name tables (read {reading.value!r})",
+                ),
+            )
+        if not spelling.known:
+            return replace(reading, confidence=reading.confidence * 0.95)
+        return reading
 
     def _qr_reading(self, spec: FieldSpec, code: str, page: int) -> _Reading | None:
         try:
@@ -320,10 +326,11 @@ class Understander:
             found = _find_spelling(reread(reading.page, box, scale), key, upper=spec.type == "name")
             if found is None:
                 continue
-            if spec.type == "name":
-                found = canonical_family_name(found, self.family_names)[0]
-            else:
+            if _is_personal_name(spec):
+                found = self.names.family_name(found)[0]
+            elif _is_address(spec):
                 found = fix_address_words(found)
+            found = fix_spellings(found, spec.spellings)
             votes.append(found)
         if len(votes) == 1:
             return reading

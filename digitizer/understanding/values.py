@@ -16,13 +16,17 @@ _HONORIFICS = ("ong/ba", "ba/ong", "ong", "ba", "anh", "chi", "ho ong", "ho ba")
 # A day or month digit as OCR may read it ("I2", "2]", "l1"): mapped back by _digits.
 _D = r"[0-9il|\]]"
 _DATE = re.compile(
-    r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})"
+    # a space OCR puts between two digits of a day or month ("8-1 1-1999") is dropped
+    r"(\d ?\d?)\s*[/.\-]\s*(\d ?\d?)\s*[/.\-]\s*(\d{4})"
     # "ngày 2 tháng 3 năm 2019", tolerant of OCR noise in the words ("tháúng", "nắm")
     rf"|ng\w{{1,3}}\s*({_D}{{1,2}})\s*,?\s*th\w{{2,4}}\s*({_D}{{1,2}})\s*,?\s*n\w{{1,2}}m\s*(\d{{4}})"
 )
 _LOOKALIKE_DIGITS = str.maketrans({"i": "1", "l": "1", "|": "1", "]": "1"})
 _ID = re.compile(r"[0-9oilsb|][0-9oilsb| .]{7,16}[0-9oilsb|]")  # folded: lower case
 _NUMBER = re.compile(r"\d+")
+# "l", "I", "|", "O", "o" between two digits, or ending a run of digits: OCR's digits
+_LONE_ONE = re.compile(r"(?:^|(?<=[:\s]))[lI|](?=$|[\s,;.])")
+_DIGIT_INSIDE = re.compile(r"(?<=\d)[lI|Oo](?=\d)|(?<=\d)[lI|](?=$|[\s,;.)])")
 _AREA = re.compile(r"\d[\d.,]*\s*(?:m2|m²|m\b)?")
 _MONEY = re.compile(r"\d[\d.,]*\s*(?:ty|trieu|nghin|ngan)?\s*(?:dong|vnd|d\b)?")
 _PHONE = re.compile(r"(?:\+?84|0)[\d .]{7,14}\d")
@@ -59,8 +63,13 @@ def cut(spec: FieldSpec, raw: str) -> str | None:
     raw = raw.strip()
     if not raw:
         return None
+    if spec.type == "code":
+        raw = _DIGIT_INSIDE.sub(lambda m: "0" if m.group(0) in "Oo" else "1", raw)
     if spec.capture is not None:
         m = spec.capture.search(raw) or spec.capture.search(fold_text(raw))
+        if not m and spec.type == "code":  # "tờ bản đồ số: I": a lone letter for a digit
+            raw = _LONE_ONE.sub("1", raw)
+            m = spec.capture.search(raw)
         if not m:
             return None
         group = m.group(1) if m.groups() else m.group(0)
@@ -73,7 +82,9 @@ def cut(spec: FieldSpec, raw: str) -> str | None:
         m = _DATE.search(fold_text(raw))
         if not m:
             return None
-        day, month, year = (g.translate(_LOOKALIKE_DIGITS) for g in m.groups() if g is not None)
+        day, month, year = (
+            g.translate(_LOOKALIKE_DIGITS).replace(" ", "") for g in m.groups() if g is not None
+        )
         return f"{day}/{month}/{year}"  # rebuilt: the words around the numbers are noise
     if kind == "personal_id":
         for m in _ID.finditer(fold_text(raw)):
@@ -147,6 +158,22 @@ def fix_address_words(address: str) -> str:
         ):
             out[i] = _keep_case(words[i], _ADDRESS_WORDS[key])
     return " ".join(out)
+
+
+def fix_spellings(value: str, spellings: tuple[str, ...]) -> str:
+    """Phrases a schema says are always spelled so, wherever a reading has their letters
+    with other accents: "HỒ KINH DOANH QUYÊN" -> "HỘ KINH DOANH QUYÊN"."""
+    for phrase in spellings:
+        target = fold_text(phrase).split()
+        words = value.split(" ")
+        folded = [fold_text(w) for w in words]
+        for i in range(len(words) - len(target) + 1):
+            if folded[i : i + len(target)] == target:
+                window = " ".join(words[i : i + len(target)])
+                spelled = phrase.upper() if window.isupper() else phrase
+                words[i : i + len(target)] = spelled.split()
+        value = " ".join(words)
+    return value
 
 
 def _keep_case(original: str, spelled: str) -> str:
