@@ -28,6 +28,8 @@ from rich.progress import (
 from rich.table import Table
 
 from digitizer import __version__
+from digitizer.batch import batch_command
+from digitizer.cli_hotfolder import profiles_app, watch
 from digitizer.config import Layout, default_config_root, default_home
 from digitizer.errors import DigitizerError
 from digitizer.keys import describe_certificate, init_demo_keys
@@ -48,6 +50,9 @@ keys_app = typer.Typer(no_args_is_help=True, help="Signing certificates.")
 app.add_typer(keys_app, name="keys")
 classifier_app = typer.Typer(no_args_is_help=True, help="The learned document-type model.")
 app.add_typer(classifier_app, name="classifier")
+app.command(name="batch")(batch_command)
+app.add_typer(profiles_app, name="profiles")
+app.command(name="watch")(watch)
 
 err = Console(stderr=True)
 

@@ -6,7 +6,9 @@ writer of results (the signed PDF, an unsigned fallback) calls this after its re
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 from pathlib import Path
 
 
@@ -19,3 +21,28 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def durable_move(src: Path, dst: Path) -> None:
+    """Move ``src`` to ``dst`` so that ``dst`` is complete and on disk, or not there at all,
+    and ``src`` is gone only once ``dst`` is durable — across file systems too (a hot folder
+    on a network share, the archive on a local disk)."""
+    with src.open("rb") as fh:
+        os.fsync(fh.fileno())
+    try:
+        os.replace(src, dst)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        staging = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+        shutil.copy2(src, staging)
+        with staging.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(staging, dst)
+        fsync_dir(dst.parent)
+        src.unlink()
+        fsync_dir(src.parent)
+        return
+    fsync_dir(dst.parent)
+    if src.parent != dst.parent:
+        fsync_dir(src.parent)

@@ -23,6 +23,10 @@ class EncryptedInputError(InputFileError):
     """The input PDF asks for a password."""
 
 
+class BlankDocumentError(InputFileError):
+    """Every page of the input is blank and the profile drops blank pages."""
+
+
 class OversizedInputError(InputFileError):
     """The input would decode to more pixels than the configured limit (decompression bomb)."""
 

@@ -64,6 +64,32 @@ class SigningSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class HotFolderSettings:
+    """Where a workstation's scanner drops files, and how to tell a file is complete.
+
+    ``polling``: network shares (SMB/NFS) deliver no native file events, so they are
+    polled. ``settle_seconds``: a file is taken only when its size and mtime stayed put this
+    long *and* it opens as a whole image or PDF (scanners pause mid-file).
+    """
+
+    paths: tuple[Path, ...]
+    polling: bool
+    poll_seconds: float
+    settle_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class OriginalsSettings:
+    """What becomes of an original once its result is durable: moved to
+    ``processed/YYYY/MM/DD/`` or kept where it is; a failed one goes to ``failed/`` with a
+    ``.error.txt`` beside it. Nothing is ever deleted."""
+
+    after_success: Literal["move", "keep"]
+    processed: Path
+    failed: Path
+
+
+@dataclass(frozen=True, slots=True)
 class ScannerProfile:
     name: str
     source: Path
@@ -80,6 +106,9 @@ class ScannerProfile:
     max_page_pixels: int
     max_pages: int
     signing: SigningSettings
+    hot_folder: HotFolderSettings
+    originals: OriginalsSettings
+    blank_pages: Literal["keep", "drop"]
 
 
 def _expand(value: str, home: Path) -> Path:
@@ -119,11 +148,23 @@ class _Reader:
             raise self.fail(key, f"must be between {low} and {high} (got {value})")
         return int(value)
 
-    def str_list(self, key: str, default: list[str]) -> tuple[str, ...]:
+    def str_list(
+        self, key: str, default: list[str], *, allow_empty: bool = False
+    ) -> tuple[str, ...]:
         value = self.data.get(key, default)
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        if (
+            not isinstance(value, list)
+            or (not value and not allow_empty)
+            or not all(isinstance(v, str) and v for v in value)
+        ):
             raise self.fail(key, "must be a non-empty list of strings")
         return tuple(value)
+
+    def bool_(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(key, "must be true or false")
+        return value
 
     def reject_unknown(self, known: set[str]) -> None:
         for key in self.data:
@@ -151,6 +192,7 @@ def load_profile(path: Path) -> ScannerProfile:
             "signing",
             "hot_folder",
             "originals",
+            "blank_pages",
         }
     )
     unit_code = r.str_("unit_code", "")
@@ -160,6 +202,9 @@ def load_profile(path: Path) -> ScannerProfile:
     ocr.reject_unknown({"engine"})
     limits.reject_unknown({"max_page_pixels", "max_pages"})
     signing.reject_unknown({"pkcs12", "password_env", "password_file", "reason", "location"})
+    hot, originals = r.table("hot_folder"), r.table("originals")
+    hot.reject_unknown({"paths", "polling", "poll_seconds", "settle_seconds"})
+    originals.reject_unknown({"after_success", "processed", "failed"})
     name = r.str_("name", path.stem)
     if name != path.stem:
         raise r.fail("name", f"must match the file name '{path.stem}'")
@@ -185,7 +230,26 @@ def load_profile(path: Path) -> ScannerProfile:
             reason=signing.str_("reason", "Số hóa hồ sơ, kết quả giải quyết TTHC"),
             location=signing.str_("location", ""),
         ),
+        hot_folder=HotFolderSettings(
+            paths=tuple(Path(p) for p in hot.str_list("paths", [], allow_empty=True)),
+            polling=hot.bool_("polling", False),
+            poll_seconds=float(hot.int_("poll_seconds", 2, 1, 600)),
+            settle_seconds=float(hot.int_("settle_seconds", 3, 0, 3600)),
+        ),
+        originals=OriginalsSettings(
+            after_success=cast(
+                Literal["move", "keep"], originals.str_("after_success", "move", ("move", "keep"))
+            ),
+            processed=Path(originals.str_("processed", "${DIGITIZER_HOME}/originals/processed")),
+            failed=Path(originals.str_("failed", "${DIGITIZER_HOME}/originals/failed")),
+        ),
+        blank_pages=cast(Literal["keep", "drop"], r.str_("blank_pages", "keep", ("keep", "drop"))),
     )
+
+
+def expand_path(value: Path, home: Path) -> Path:
+    """A path from a profile with ``${DIGITIZER_HOME}``, ``$VARS`` and ``~`` expanded."""
+    return _expand(str(value), home)
 
 
 def profile_path(profiles_dir: Path, name: str) -> Path:

@@ -103,6 +103,7 @@ class DocumentResult:
     output_sha256: str | None = None
     seconds: float = 0.0
     peak_rss_mb: float = 0.0  # of the worker process that made it (for benchmarks)
+    blank_pages_dropped: int = 0  # per the profile's blank-page policy
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -125,5 +126,6 @@ class DocumentResult:
                 }
                 for p in self.pages
             ],
+            "blank_pages_dropped": self.blank_pages_dropped,
             "output": self.output,
         }

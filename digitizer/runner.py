@@ -11,6 +11,9 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import select
+import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -116,20 +119,101 @@ class Run:
         self, files: list[Path], on_start: Callable[[Path], None] | None = None
     ) -> Iterator[DocumentResult]:
         """Process ``files``, yielding each result once it is registered (or not)."""
-        jobs: list[Job] = []
-        seen: set[str] = set()
-        for path in files:
-            early = self._screen(path, seen)
-            if isinstance(early, DocumentResult):
-                yield early
-            else:
-                jobs.append(early)
-        if not jobs:
-            return
-        if len(jobs) == 1:
-            yield from self._inline(jobs, on_start)
-        else:
-            yield from self._pooled(jobs, on_start)
+        pending: list[list[Path]] = [list(files)]
+
+        def refill(wait_seconds: float) -> list[Path] | None:
+            return pending.pop() if pending else None
+
+        yield from self.stream(refill, lambda: False, on_start=on_start)
+
+    def stream(
+        self,
+        refill: Callable[[float], list[Path] | None],
+        stopping: Callable[[], bool],
+        on_start: Callable[[Path], None] | None = None,
+        poll_seconds: float = 0.5,
+    ) -> Iterator[DocumentResult]:
+        """Process files as ``refill`` hands them over, yielding each result once committed.
+
+        ``refill(wait_seconds)`` gives new files (waiting up to that long when nothing is in
+        flight) or None when no more will ever come. Once ``stopping()`` is true, nothing new
+        is started: the files in flight finish and are committed, the rest stay where they
+        are for the next run. A single file runs in this process (no pool start-up cost).
+
+        A worker that dies (killed, out of memory, a crash inside a C decoder) breaks the
+        pool, and every file in flight is suspect: they are run again one at a time, so that
+        only the file that really kills a worker is reported failed and nothing is lost.
+        """
+        queue: deque[Job] = deque()
+        suspects: deque[Job] = deque()
+        in_flight: dict[Future[DocumentResult], Job] = {}
+        alone: Job | None = None  # the suspect running on its own
+        shas: set[str] = set()  # of the files queued or in flight (duplicates inside a run)
+        window = 2 * self.workers  # bounded: memory stays flat however many files
+        exhausted = False
+        pool: ProcessPoolExecutor | None = None
+        inline: Worker | None = None
+        try:
+            while True:
+                if not exhausted and not stopping():
+                    got = refill(0.0 if in_flight or queue or suspects else poll_seconds)
+                    if got is None:
+                        exhausted = True
+                    for path in got or ():
+                        early = self._screen(path, shas)
+                        if isinstance(early, DocumentResult):
+                            yield early
+                        else:
+                            queue.append(early)
+                halt = stopping()
+                if not in_flight and (halt or (exhausted and not queue and not suspects)):
+                    return
+                if exhausted and pool is None and not in_flight and len(queue) == 1:
+                    job = queue.popleft()  # one file: no pool to start
+                    inline = inline or Worker(self.plan.settings)
+                    if on_start:
+                        on_start(job.source)
+                    shas.discard(job.sha256)
+                    yield self._commit(inline.process(job))
+                    continue
+                if not halt and (queue or suspects) and pool is None:
+                    pool = self._new_pool()
+                if pool is not None and not halt:
+                    if suspects and not in_flight:
+                        alone = suspects.popleft()
+                        self._submit(pool, alone, in_flight, on_start)
+                    while not suspects and alone is None and queue and len(in_flight) < window:
+                        self._submit(pool, queue.popleft(), in_flight, on_start)
+                if not in_flight:
+                    continue
+                done, _ = wait(in_flight, timeout=poll_seconds, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = in_flight.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        broken = [job, *in_flight.values()]
+                        in_flight.clear()
+                        if alone is not None:
+                            yield self._commit(_died(alone))
+                            shas.discard(alone.sha256)
+                        else:
+                            log.warning("a worker process died; rerunning %d file(s)", len(broken))
+                            suspects.extend(broken)
+                        alone = None
+                        assert pool is not None
+                        pool.shutdown(wait=True, cancel_futures=True)
+                        pool = None
+                        break
+                    if job is alone:
+                        alone = None
+                    shas.discard(job.sha256)
+                    yield self._commit(result)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+            if inline is not None:
+                inline.close()
 
     def _screen(self, path: Path, seen: set[str]) -> DocumentResult | Job:
         """Hash the file and settle duplicates before any expensive work."""
@@ -164,83 +248,24 @@ class Run:
         seen.add(sha)
         return Job(path, sha, doc_id, output_path(self.plan.layout, doc_id))
 
-    def _inline(
-        self, jobs: list[Job], on_start: Callable[[Path], None] | None
-    ) -> Iterator[DocumentResult]:
-        worker = Worker(self.plan.settings)
-        try:
-            for job in jobs:
-                if on_start:
-                    on_start(job.source)
-                yield self._commit(worker.process(job))
-        finally:
-            worker.close()
-
-    def _pooled(
-        self, jobs: list[Job], on_start: Callable[[Path], None] | None
-    ) -> Iterator[DocumentResult]:
-        """Run jobs on a process pool that survives a worker dying.
-
-        When a worker dies (killed, out of memory, a crash inside a C decoder) every job in
-        flight is suspect: they are requeued and later run one at a time, so that only the
-        file that really kills a worker is reported failed, and nothing else is lost.
-        """
-        window = 2 * self.workers  # bounded: memory stays flat however many files
-        suspects: deque[Job] = deque()
-        queue = deque(jobs)
-        while queue:
-            yield from self._drain(queue, window, suspects, on_start)
-        while suspects:
-            crashed: deque[Job] = deque()
-            yield from self._drain(suspects, 1, crashed, on_start)
-            for job in crashed:
-                yield self._commit(
-                    DocumentResult(
-                        source=str(job.source),
-                        sha256=job.sha256,
-                        status="failed",
-                        error="the worker process died on this file (out of memory or a "
-                        "crash in a decoder)",
-                    )
-                )
-
-    def _drain(
-        self,
-        queue: deque[Job],
-        window: int,
-        crashed: deque[Job],
-        on_start: Callable[[Path], None] | None,
-    ) -> Iterator[DocumentResult]:
-        """Run ``queue`` on one pool until it is empty or the pool breaks.
-
-        On a break, the jobs that were in flight go to ``crashed``; the rest stay queued.
-        """
-        pool = ProcessPoolExecutor(
-            max_workers=min(self.workers, window),
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
             mp_context=mp.get_context("forkserver"),
             initializer=_init_worker,
-            initargs=(self.plan.settings,),
+            initargs=(self.plan.settings, os.getpid()),
         )
-        in_flight: dict[Future[DocumentResult], Job] = {}
-        try:
-            while queue or in_flight:
-                while queue and len(in_flight) < window:
-                    job = queue.popleft()
-                    if on_start:
-                        on_start(job.source)
-                    in_flight[pool.submit(_run_job, job)] = job
-                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in done:
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool:
-                        log.warning("a worker process died; requeueing %d file(s)", len(in_flight))
-                        crashed.extend(in_flight.values())
-                        return
-                    del in_flight[future]
-                    yield self._commit(result)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+
+    @staticmethod
+    def _submit(
+        pool: ProcessPoolExecutor,
+        job: Job,
+        in_flight: dict[Future[DocumentResult], Job],
+        on_start: Callable[[Path], None] | None,
+    ) -> None:
+        if on_start:
+            on_start(job.source)
+        in_flight[pool.submit(_run_job, job)] = job
 
     def _commit(self, result: DocumentResult) -> DocumentResult:
         if result.status == "failed":
@@ -271,9 +296,41 @@ class _WorkerHolder:
     worker: Worker | None = None
 
 
-def _init_worker(settings: WorkerSettings) -> None:
+def _died(job: Job) -> DocumentResult:
+    return DocumentResult(
+        source=str(job.source),
+        sha256=job.sha256,
+        status="failed",
+        error="the worker process died on this file (out of memory or a crash in a decoder)",
+    )
+
+
+def _init_worker(settings: WorkerSettings, parent_pid: int) -> None:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    # Ctrl-C and SIGTERM are for the parent: it finishes the files in flight and exits.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with(parent_pid)
     _WorkerHolder.worker = Worker(settings)
+
+
+def _exit_with(parent_pid: int) -> None:
+    """End this worker when the run's process ends, even by SIGKILL.
+
+    A pool's workers are children of the forkserver, not of the run, so nothing else tells
+    them: orphans would keep OCR'ing files nobody will commit and hold the run's output pipes
+    open. A pidfd becomes readable when the process exits (no race with pid reuse).
+    """
+    try:
+        pidfd = os.pidfd_open(parent_pid)
+    except (OSError, AttributeError):
+        log.warning("cannot follow the run's process %d; orphaned workers may linger", parent_pid)
+        return
+
+    def wait_then_exit() -> None:
+        select.select([pidfd], [], [])
+        os._exit(70)
+
+    threading.Thread(target=wait_then_exit, name="follow-parent", daemon=True).start()
 
 
 def _run_job(job: Job) -> DocumentResult:

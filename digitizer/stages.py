@@ -9,12 +9,10 @@ a :class:`~digitizer.records.DocumentResult`. Registering in the store is the pa
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import hashlib
 import logging
 import os
 import resource
-import shutil
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -27,8 +25,9 @@ from PIL import Image
 
 from digitizer import __version__, geometry
 from digitizer.barcodes import decode_codes
-from digitizer.durable import fsync_dir
-from digitizer.errors import DigitizerError
+from digitizer.blank import is_blank
+from digitizer.durable import durable_move
+from digitizer.errors import BlankDocumentError, DigitizerError
 from digitizer.geometry import PageGeometry
 from digitizer.ingest import IngestLimits, ScanPage, colour_mode, iter_pages
 from digitizer.ocr import OcrEngine, PageText, open_engine
@@ -264,7 +263,7 @@ class Worker:
                     location=profile.signing.location or None,
                 )
             else:
-                _durable_rename(unsigned, job.output)
+                durable_move(unsigned, job.output)
         finally:
             unsigned.unlink(missing_ok=True)
         result.output = str(job.output)
@@ -296,8 +295,13 @@ class Worker:
         # the first pages' grey images, for second readings of names (bounded memory)
         kept: list[NDArray[np.uint8]] = []
         self._needs_review = False
-        for scan in scans:
+        drop_blank = self.settings.profile.blank_pages == "drop"
+        for number, scan in enumerate(scans, start=1):
             original = apply_colour_policy(scan, self.settings.profile.colour)
+            if drop_blank and is_blank(geometry.to_gray(original), scan.dpi):
+                log.info("page %d of %s is blank: dropped", number, result.source)
+                result.blank_pages_dropped += 1
+                continue
             if orient_enabled:
                 img, geom = orient(original, scan.dpi, self.engine, probe=probe)
             else:
@@ -328,6 +332,10 @@ class Worker:
                 if len(kept) < _KEEP_PAGES_FOR_REREAD:
                     kept.append(gray)
             yield PageRaster(img, scan.dpi, text.words)
+        if not result.pages and result.blank_pages_dropped:
+            raise BlankDocumentError(
+                f"all {result.blank_pages_dropped} page(s) are blank (profile drops blank pages)"
+            )
         if self.understander is not None:
             found = self.understander.understand(
                 [p.words for p in result.pages],
@@ -350,21 +358,3 @@ def _crop_line(
         resized = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         return np.ascontiguousarray(resized, dtype=np.uint8)
     return np.ascontiguousarray(crop)
-
-
-def _durable_rename(src: Path, dst: Path) -> None:
-    """Move ``src`` to ``dst`` so that ``dst`` is complete and on disk, or not there at all."""
-    with src.open("rb") as fh:
-        os.fsync(fh.fileno())
-    try:
-        os.replace(src, dst)
-    except OSError as exc:
-        if exc.errno != errno.EXDEV:
-            raise
-        # the archive is on another file system: copy next to dst, then rename there
-        staging = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
-        shutil.copyfile(src, staging)
-        with staging.open("rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(staging, dst)
-    fsync_dir(dst.parent)

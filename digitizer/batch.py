@@ -1,0 +1,362 @@
+"""``digitizer batch``: a whole archive tree in one run, resumable, in flat memory.
+
+Archive teams feed years of land records at once: tens of thousands of files, runs that
+last days and get interrupted. So a batch
+
+* walks the tree like ``process`` does (hidden files, ``~*`` lock files and non-scans are
+  left alone) and hands the files to :class:`~digitizer.runner.Run` a chunk at a time, so
+  only one chunk is ever hashed and queued ahead of the workers;
+* keeps counters and nothing else per file: every result (which holds every OCR word) is
+  printed, counted and dropped, and failures are streamed to a CSV as they happen;
+* resumes: a file whose content is already registered is not processed again, and is
+  reported as *skipped* rather than as a duplicate met inside this run;
+* only reads the originals: nothing is modified, moved or deleted.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import logging
+import os
+import resource
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Annotated, Literal, Protocol, cast
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from digitizer import __version__
+from digitizer.config import Layout
+from digitizer.errors import ConfigurationError
+from digitizer.profiles import find_profile
+from digitizer.records import DocumentResult
+from digitizer.runner import Run, collect_inputs, prepare
+from digitizer.store import Store
+
+log = logging.getLogger(__name__)
+
+# Files hashed and queued ahead of the workers at a time. What a chunk holds is a few hundred
+# bytes per file; the price of a chunk is a pool start (a second or two) and its tail, so it
+# is large enough that both vanish beside the OCR of its files.
+CHUNK_FILES = 256
+
+Outcome = Literal["registered", "needs_review", "duplicate", "skipped", "failed"]
+OUTCOMES: tuple[Outcome, ...] = ("registered", "needs_review", "duplicate", "skipped", "failed")
+_OUTCOME_LABELS = {
+    "registered": "registered",
+    "needs_review": "needs_review",
+    "duplicate": "duplicate (same content twice in this run)",
+    "skipped": "skipped (already registered)",
+    "failed": "failed",
+}
+_COLOURS = {"registered": "green", "needs_review": "magenta", "duplicate": "yellow"}
+FAILURE_COLUMNS = ("source", "sha256", "error")
+
+
+class CliState(Protocol):
+    """What the ``digitizer`` root command leaves in ``ctx.obj`` (see :mod:`digitizer.cli`)."""
+
+    @property
+    def layout(self) -> Layout: ...
+
+    @property
+    def store_url(self) -> str: ...
+
+
+# ----------------------------------------------------------------------------- counting
+
+
+def outcome_of(result: DocumentResult, store: Store, since: dt.datetime) -> Outcome:
+    """Tell a file registered before this batch began (a resume) from a true duplicate.
+
+    ``Run`` reports both as ``duplicate``. A duplicate met inside one chunk has no document
+    yet; otherwise the document's registration time says whether an earlier run or this one
+    registered it: one indexed look-up, and only for duplicates.
+    """
+    if result.status != "duplicate":
+        return cast(Outcome, result.status)
+    if result.output is None:
+        return "duplicate"
+    existing = store.document_by_sha256(result.sha256)
+    if existing is None:
+        return "duplicate"
+    created = existing.created_at
+    if created.tzinfo is None:  # SQLite hands back the UTC time it stored, without its zone
+        created = created.replace(tzinfo=dt.UTC)
+    return "skipped" if created < since else "duplicate"
+
+
+@dataclass(slots=True)
+class BatchTally:
+    """Counters only, never the documents: the summary of a million files fits in a line."""
+
+    total_files: int
+    outcomes: Counter[str] = field(default_factory=Counter)
+    doc_types: Counter[str] = field(default_factory=Counter)
+    pages: int = 0
+    worker_peak_rss_mb: float = 0.0
+
+    @property
+    def done(self) -> int:
+        return sum(self.outcomes.values())
+
+    def add(self, result: DocumentResult, outcome: Outcome) -> None:
+        self.outcomes[outcome] += 1
+        self.pages += len(result.pages)
+        if outcome in ("registered", "needs_review"):
+            self.doc_types[result.doc_type] += 1
+        self.worker_peak_rss_mb = max(self.worker_peak_rss_mb, result.peak_rss_mb)
+
+    def pages_per_min(self, seconds: float) -> float:
+        return self.pages / seconds * 60 if seconds > 0 else 0.0
+
+    def eta_seconds(self, seconds: float) -> float | None:
+        """Time left at the pace of the files really processed so far.
+
+        Skipped files cost next to nothing, so counting them in the pace would promise a
+        resumed run the end far too early; the estimate errs on the long side instead.
+        """
+        worked = self.done - self.outcomes["skipped"]
+        if worked == 0:
+            return None
+        return seconds / worked * (self.total_files - self.done)
+
+    def to_json(self, seconds: float, failures_csv: Path | None) -> dict[str, object]:
+        return {
+            "files": self.total_files,
+            "status": {outcome: self.outcomes[outcome] for outcome in OUTCOMES},
+            "doc_types": dict(sorted(self.doc_types.items())),
+            "pages": self.pages,
+            "seconds": round(seconds, 2),
+            "pages_per_min": round(self.pages_per_min(seconds), 1),
+            "failures_csv": str(failures_csv) if failures_csv else None,
+            "peak_rss_mb": {
+                "batch": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                "worker": round(self.worker_peak_rss_mb, 1),
+            },
+        }
+
+
+# ----------------------------------------------------------------------------- failures
+
+
+def default_failures_path(home: Path, started: dt.datetime) -> Path:
+    return home / "reports" / f"batch-{started:%Y%m%d-%H%M%S}-failures.csv"
+
+
+class FailureReport:
+    """The failures CSV, one row written (and flushed) per failure as it happens.
+
+    Rows are never held in memory, and an interrupted batch still leaves the failures it
+    met. The default file is created at the first failure only; a file the user named is
+    (re)written at the start, so it can never show an earlier run's list. UTF-8 with a BOM:
+    the archive staff open it in a spreadsheet, which otherwise garbles Vietnamese names.
+    """
+
+    def __init__(self, path: Path, *, named_by_user: bool) -> None:
+        self.path = path
+        self.rows = 0
+        self._fh: IO[str] | None = None
+        self._writer: csv.DictWriter[str] | None = None
+        if path.is_dir():
+            raise ConfigurationError(f"--failures-csv {path} is a folder; name a file in it")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot create {path.parent} for the failures report: {exc.strerror}"
+            ) from exc
+        if not os.access(path.parent, os.W_OK):
+            raise ConfigurationError(f"cannot write the failures report in {path.parent}")
+        if named_by_user:
+            self._open()
+
+    def _open(self) -> csv.DictWriter[str]:
+        if self._writer is None:
+            try:
+                self._fh = self.path.open("w", encoding="utf-8-sig", newline="")
+            except OSError as exc:
+                raise ConfigurationError(
+                    f"cannot write the failures report {self.path}: {exc.strerror}"
+                ) from exc
+            self._writer = csv.DictWriter(self._fh, fieldnames=FAILURE_COLUMNS)
+            self._writer.writeheader()
+        return self._writer
+
+    @property
+    def written(self) -> Path | None:
+        return self.path if self._writer is not None else None
+
+    def add(self, result: DocumentResult) -> None:
+        self._open().writerow(
+            {"source": result.source, "sha256": result.sha256, "error": result.error or ""}
+        )
+        assert self._fh is not None
+        self._fh.flush()
+        self.rows += 1
+
+    def __enter__(self) -> FailureReport:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+def iter_batch(
+    run: Run, store: Store, files: list[Path], *, since: dt.datetime, chunk_files: int
+) -> Iterator[tuple[DocumentResult, Outcome]]:
+    """Every file's result and outcome, one chunk of files at a time."""
+    for start in range(0, len(files), chunk_files):
+        chunk = files[start : start + chunk_files]
+        log.info("batch: files %d-%d of %d", start + 1, start + len(chunk), len(files))
+        for result in run.results(chunk):
+            yield result, outcome_of(result, store, since)
+
+
+def _progress(console: Console, *, show: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[pages]} pages"),
+        TextColumn("{task.fields[rate]} pages/min"),
+        TimeElapsedColumn(),
+        TextColumn("ETA {task.fields[eta]}"),
+        TextColumn("{task.fields[current]}", markup=False),
+        console=console,
+        redirect_stdout=False,  # stdout carries the JSON lines, never the bar
+        disable=not show,
+    )
+
+
+def _clock(seconds: float | None) -> str:
+    return "?" if seconds is None else str(dt.timedelta(seconds=round(seconds)))
+
+
+def batch_command(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Folder of scans, walked with its subfolders.")
+    ],
+    profile: Annotated[
+        str,
+        typer.Option(
+            help="Scanner profile name, e.g. archive-land. Required: redoing years of records "
+            "with the wrong unit or PDF/A level is expensive."
+        ),
+    ],
+    workers: Annotated[int, typer.Option(help="Worker processes (default: all cores).")] = 0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per document, then a summary.")
+    ] = False,
+    failures_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--failures-csv",
+            help="Where to write the failed files (source, sha256, error). Default: "
+            "$DIGITIZER_HOME/reports/batch-<time>-failures.csv, only if something failed.",
+        ),
+    ] = None,
+    chunk_files: Annotated[int, typer.Option(min=1, hidden=True)] = CHUNK_FILES,
+) -> None:
+    """Digitize a whole folder tree; a re-run skips what is registered. Originals untouched."""
+    state: CliState = ctx.obj
+    layout = state.layout
+    prof = find_profile(layout.profiles_dir, profile)
+    if not directory.is_dir():
+        problem = "not a folder" if directory.exists() else "no such folder"
+        raise ConfigurationError(
+            f"{directory}: {problem}; batch walks a folder of scans "
+            "(use 'digitizer process' for single files)"
+        )
+    plan = prepare(layout, prof)
+    files = collect_inputs([directory])
+    started_at = dt.datetime.now(dt.UTC)
+    path = failures_csv or default_failures_path(layout.home, started_at.astimezone())
+    err = Console(stderr=True, width=None if sys.stderr.isatty() else 150)
+    tally = BatchTally(total_files=len(files))
+    started = time.perf_counter()
+    with FailureReport(path, named_by_user=failures_csv is not None) as failures:
+        store = Store(state.store_url)
+        try:
+            run = Run(plan, store, workers if workers > 0 else (os.cpu_count() or 1))
+            results = iter_batch(run, store, files, since=started_at, chunk_files=chunk_files)
+            # Under --json the bar shows only where it cannot garble the JSON lines.
+            show_bar = not as_json or (err.is_terminal and not sys.stdout.isatty())
+            with _progress(err, show=show_bar) as bar:
+                task = bar.add_task("batch", total=len(files), pages=0, rate=0, eta="?", current="")
+                for result, outcome in results:
+                    tally.add(result, outcome)
+                    if outcome == "failed":
+                        failures.add(result)
+                    if as_json:
+                        print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+                    seconds = time.perf_counter() - started
+                    bar.update(
+                        task,
+                        advance=1,
+                        pages=tally.pages,
+                        rate=f"{tally.pages_per_min(seconds):.0f}",
+                        eta=_clock(tally.eta_seconds(seconds)),
+                        current=Path(result.source).name,
+                    )
+        except KeyboardInterrupt:
+            _report(err, tally, time.perf_counter() - started, prof.name, failures.written)
+            err.print("interrupted: run the same command again to resume", highlight=False)
+            raise
+        finally:
+            store.close()
+    seconds = time.perf_counter() - started
+    _report(err, tally, seconds, prof.name, failures.written)
+    if as_json:
+        print(json.dumps({"summary": tally.to_json(seconds, failures.written)}), flush=True)
+    if tally.outcomes["failed"]:
+        raise typer.Exit(1)
+
+
+def _report(
+    out: Console, tally: BatchTally, seconds: float, profile: str, failures: Path | None
+) -> None:
+    """The end-of-run summary for the operator, on stderr (stdout is for the JSON)."""
+    out.print(
+        f"digitizer {__version__} batch: {tally.total_files} file(s), profile '{profile}'",
+        highlight=False,
+        markup=False,
+    )
+    statuses = Table()
+    statuses.add_column("status")
+    statuses.add_column("files", justify="right")
+    for outcome in OUTCOMES:
+        colour = _COLOURS.get(outcome, "red" if tally.outcomes[outcome] else "white")
+        statuses.add_row(f"[{colour}]{_OUTCOME_LABELS[outcome]}[/]", str(tally.outcomes[outcome]))
+    out.print(statuses)
+    if tally.doc_types:
+        types = Table()
+        types.add_column("document type (this run)")
+        types.add_column("documents", justify="right")
+        for doc_type, count in sorted(tally.doc_types.items()):
+            types.add_row(doc_type, str(count))
+        out.print(types)
+    out.print(
+        f"{tally.pages} pages in {_clock(seconds)} ({seconds:.1f} s), "
+        f"{tally.pages_per_min(seconds):.0f} pages/min",
+        highlight=False,
+    )
+    if failures is not None:
+        out.print(f"failures: {failures}", highlight=False, markup=False, soft_wrap=True)
