@@ -53,3 +53,19 @@ def test_an_office_extends_the_tables(tmp_path: Path) -> None:
     assert book.spell("NGUYÊN QUẦN").value == "NGUYỄN QUÂN"  # rare beside common
     assert book.spell("HA YÊN").value == "HA YÊN"  # Hà/Hạ: nobody can pick; Yên stands
     assert not book.spell("HA YÊN").known
+
+
+@pytest.mark.parametrize(
+    ("word", "doubtful"),
+    [
+        ("BICH", True),
+        ("BÍCH", False),
+        ("THANH", False),
+        ("THÀNH", False),
+        ("KHOA", False),
+        ("XYZ", False),
+        ("QUẦN", True),
+    ],
+)
+def test_a_word_spelled_as_no_name_is(book: NameBook, word: str, doubtful: bool) -> None:
+    assert book.doubtful_word(word) is doubtful

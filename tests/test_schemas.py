@@ -40,6 +40,16 @@ def test_every_domain_type_has_a_schema_with_exactly_its_fields() -> None:
             "regular expression",
         ),
         ('doc_type = "broken"\nversion = 1\n[recognition]\ntitles = ["A"]\n', "fields"),
+        (
+            'doc_type = "broken"\nversion = 1\n[recognition]\ntitles = ["A"]\n'
+            '[extraction]\nskip = ["x"]\n[[fields]]\nname = "f"\ntype = "code"\nlabels = ["L"]\n',
+            "extraction",
+        ),
+        (
+            'doc_type = "broken"\nversion = 1\n[recognition]\ntitles = ["A"]\n'
+            '[[fields]]\nname = "f"\ntype = "text"\nlabels = ["L"]\nchoices = "Đất ở"\n',
+            "choices",
+        ),
         ('doc_type = "broken"\nversion = \n', "TOML"),
     ],
 )
@@ -82,3 +92,10 @@ def test_a_broken_schema_stops_process_at_start_up(tmp_path: Path) -> None:
     assert proc.returncode == 3
     assert "notice.toml" in proc.stderr and "version" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_land_purposes_and_the_changes_page_are_data() -> None:
+    schema = load_schemas(ROOT / "schemas").get("land_use_certificate")
+    assert schema is not None
+    assert "Đất nuôi trồng thủy sản" in schema.field("land_use_purpose").choices
+    assert schema.ignore_after == ("Những thay đổi sau khi cấp giấy chứng nhận",)

@@ -13,6 +13,7 @@ from digitizer.understanding.learned import DocTypeModel, train
 from digitizer.understanding.schema import SchemaSet, load_schemas
 from digitizer.understanding.understand import Understander
 from digitizer.understanding.validate import load_province_codes
+from digitizer.understanding.values import ends_unnamed, fix_address_words, is_choices
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 23)
@@ -252,3 +253,234 @@ def test_a_schema_spelling_fixes_a_standard_phrase(understander: Understander) -
     )
     result = understander.understand([page.words])
     assert result.fields["business_name"].value == "HỘ KINH DOANH TẠP HÓA MAI"
+
+
+# ------------------------------------------------------------ labels as OCR really reads them
+
+
+def test_a_label_read_with_dots_for_its_commas(understander: Understander) -> None:
+    page = _birth()
+    page.words = [
+        OcrWord("Họ." if w.text == "Họ," and w.line == 4 else w.text, *_box(w)) for w in page.words
+    ]
+    page.words = [
+        OcrWord("đệm." if w.text == "đệm," and w.line == 4 else w.text, *_box(w))
+        for w in page.words
+    ]
+    result = understander.understand([page.words])
+    assert result.fields["full_name"].value == "NGUYỄN THỊ AN"
+
+
+def test_a_value_word_before_a_label_is_not_part_of_the_label(understander: Understander) -> None:
+    # "NAM Họ, chữ đệm, tên" must not be read as the label "Họ, chữ đệm, tên vợ"
+    left = "Họ, chữ đệm, tên: VÕ MẠNH QUANG NAM"
+    right_x = 200 + sum(20 * len(t) + 14 for t in left.split()) + 30  # a narrow gap: one line
+    page = (
+        Page()
+        .line("GIẤY CHỨNG NHẬN KẾT HÔN", x=600)
+        .line("Số: 48/2023")
+        .row("Thông tin của chồng", "Thông tin của vợ", right_x=right_x + 60)
+        .row(left, "Họ, chữ đệm, tên: NGUYỄN THÚY HÒA", right_x=right_x)
+        .row(
+            "Ngày, tháng, năm sinh: 12/05/1982",
+            "Ngày, tháng, năm sinh: 08/03/1987",
+            right_x=right_x,
+        )
+        .row("Dân tộc: Kinh", "Dân tộc: Kinh", right_x=right_x)
+    )
+    result = understander.understand([page.words])
+    values = {k: v.value for k, v in result.fields.items()}
+    assert values["husband_name"] == "VÕ MẠNH QUANG NAM"
+    assert values["wife_name"] == "NGUYỄN THÚY HÒA"
+    assert values["husband_date_of_birth"] == "1982-05-12"
+    assert values["wife_date_of_birth"] == "1987-03-08"
+
+
+def _permit(floors_line: str) -> Page:
+    return (
+        Page()
+        .line("GIẤY PHÉP XÂY DỰNG", x=600)
+        .line("Số: 425/GPXD")
+        .line("1. Cấp cho: Bà NGUYỄN DIỆU YẾN")
+        .line("+ Tổng diện tích sàn: 54,9 m2")
+        .line(floors_line)
+        .line("3. Giấy tờ về quyền sử dụng đất: Giấy chứng nhận số CA 096117.")
+        .line("Nghệ An, ngày 26 tháng 5 năm 2026", x=1200)
+    )
+
+
+def test_an_unreadable_value_does_not_take_the_next_line(understander: Understander) -> None:
+    result = understander.understand([_permit("+ Số tầng: †").words])
+    assert "floors" not in result.fields  # not the "3." of the next list item
+    assert understander.understand([_permit("+ Số tầng: 2").words]).fields["floors"].value == 2
+
+
+def test_the_next_list_item_is_not_a_value(understander: Understander) -> None:
+    result = understander.understand([_permit("+ Số tầng:").words])
+    assert "floors" not in result.fields
+
+
+def _land(page2_tail: list[str], page1_tail: tuple[str, ...] = ()) -> list[list[OcrWord]]:
+    page1 = (
+        Page()
+        .line("GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT", x=400)
+        .line("Ông: NGUYỄN VĂN AN, sinh năm 1970, CCCD số: 024070001234, địa chỉ thường trú:")
+        .line("thôn Đông, xã Tân Dĩnh, tỉnh Bắc Ninh")
+    )
+    for text in page1_tail:
+        page1.line(text)
+    page1.line("CS 123456", x=1800)
+    page2 = (
+        Page()
+        .line("II. THỬA ĐẤT ĐƯỢC QUYỀN SỬ DỤNG")
+        .line("a) Thửa đất số: 671; tờ bản đồ số: 10;")
+        .line("b) Địa chỉ: thôn Đông, xã Tân Dĩnh, huyện Lạng Giang, thành phố")
+        .line("Hà Nội:")
+        .line("c) Diện tích: 148 m2 (bằng chữ: một trăm bốn mươi tám mét vuông);")
+        .line("đ) Mục đích sử dụng: Đất nuôi trông thủy sản;")
+    )
+    for text in page2_tail:
+        page2.line(text)
+    return [page1.words, page2.words]
+
+
+def test_a_label_broken_at_the_line_end_carries_on_below(understander: Understander) -> None:
+    pages = _land(["Gia Lâm, ngày.16 tháng 3 năm 2005", "Vào sổ cấp giấy chứng nhận", "số: H71344"])
+    result = understander.understand(pages)
+    assert result.fields["registry_number"].value == "H71344"
+    assert result.fields["issue_date"].value == "2005-03-16"  # "ngày.16": a speck
+
+
+def test_a_registry_number_on_the_line_under_its_label(understander: Understander) -> None:
+    pages = _land(["Vào sổ cấp giấy chứng nhận số:", "QSDĐ50204"])
+    assert understander.understand(pages).fields["registry_number"].value == "QSDĐ50204"
+    pages = _land(["Vào sổ cấp giấy chứng nhận số:", "H1148%7"])  # misread: no value
+    assert "registry_number" not in understander.understand(pages).fields
+
+
+def test_the_rest_of_another_label_is_not_a_value(understander: Understander) -> None:
+    # "…, địa chỉ" / "thường trú: như trên" is the spouse's address, not the parcel's
+    pages = _land(
+        [],
+        (
+            "Và vợ là bà: LÊ THỊ BÌNH, sinh năm 1972, CCCD số: 024172001234, địa chỉ",
+            "thường trú: như trên",
+        ),
+    )
+    result = understander.understand(pages)
+    assert result.fields["land_address"].value == (
+        "thôn Đông, xã Tân Dĩnh, huyện Lạng Giang, thành phố Hà Nội"
+    )
+
+
+def test_an_address_cut_short_needs_review(understander: Understander) -> None:
+    page = (
+        Page()
+        .line("GIẤY PHÉP XÂY DỰNG", x=600)
+        .line("Số: 425/GPXD")
+        .line("+ Vị trí xây dựng: Thửa đất số: 535, tờ bản đồ số: 35")
+        .line("+ Địa chỉ: Số 40, ngõ 166, phố Quang Trung, xã Nam Đàn, tỉnh")
+    )
+    field = understander.understand([page.words]).fields["construction_address"]
+    assert field.value.endswith("tỉnh") and field.status == "needs_review"
+
+
+def test_the_changes_page_gives_no_fields(understander: Understander) -> None:
+    pages = _land(["Hà Nội, ngày 16 tháng 3 năm 2005"])
+    changes = (
+        Page()
+        .line("IV. Những thay đổi sau khi cấp giấy chứng nhận")
+        .line("Chuyển nhượng một phần thửa đất, diện tích: 74 m2; tờ bản đồ số: 99")
+    )
+    result = understander.understand([*pages, changes.words])
+    assert result.fields["area_m2"].value == 148.0 and result.fields["area_m2"].status == "ok"
+    assert result.fields["map_sheet_number"].value == "10"
+
+
+def test_a_land_use_purpose_is_spelled_as_the_law_lists_it(understander: Understander) -> None:
+    result = understander.understand(_land([]))
+    assert result.fields["land_use_purpose"].value == "Đất nuôi trồng thủy sản"
+    assert result.fields["land_use_purpose"].status == "ok"
+
+
+def test_a_purpose_not_in_the_list_needs_review(understander: Understander) -> None:
+    pages = _land([])
+    pages[1] = [OcrWord("nuôiz" if w.text == "nuôi" else w.text, *_box(w)) for w in pages[1]]
+    field = understander.understand(pages).fields["land_use_purpose"]
+    assert field.status == "needs_review"
+
+
+@pytest.mark.parametrize(
+    ("day", "iso"), [("1Š", "2019-12-15"), ("13 '", "2019-12-13"), ("07", "2019-12-07")]
+)
+def test_a_signing_date_with_ocr_specks(understander: Understander, day: str, iso: str) -> None:
+    page = _permit("+ Số tầng: 2")
+    page.words = [w for w in page.words if w.line != 6]
+    page.line(f"Bình Chánh, ngày {day} tháng 12 năm 2019", x=1200)
+    assert understander.understand([page.words]).fields["issue_date"].value == iso
+
+
+def test_a_personal_id_from_a_hesitant_word_needs_review(understander: Understander) -> None:
+    page = _birth()
+    page.words = [
+        OcrWord(w.text, *_box(w)[:4], 84.0, w.block, w.line) if w.text == "001325012345" else w
+        for w in page.words
+    ]
+    field = understander.understand([page.words]).fields["personal_id"]
+    assert field.value == "001325012345" and field.status == "needs_review"
+    assert understander.understand([_birth().words]).fields["personal_id"].status == "ok"
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [("HỘ KINH DOANH ĂN UỐNG BICH", "needs_review"), ("HỘ KINH DOANH ĂN UỐNG BÍCH", "ok")],
+)
+def test_a_business_named_after_an_unaccented_given_name(
+    understander: Understander, name: str, status: str
+) -> None:
+    page = (
+        Page()
+        .line("GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH", x=300)
+        .line(f"Tên hộ kinh doanh: {name}")
+    )
+    field = understander.understand([page.words]).fields["business_name"]
+    assert field.value == name and field.status == status
+
+
+_PURPOSES = ("Đất ở tại nông thôn", "Đất trồng cây lâu năm", "Đất thương mại, dịch vụ", "Đất ở")
+
+
+@pytest.mark.parametrize(
+    ("value", "listed"),
+    [
+        ("Đất ở tại nông thôn", True),
+        ("Đất ở tại nông thôn; Đất trồng cây lâu năm", True),
+        ("Đất ở và Đất trồng cây lâu năm", True),
+        ("Đất thương mại, dịch vụ", True),  # a comma inside a listed purpose
+        ("Dat o tai nong thon", True),  # accents are fixed by the spelling, not refused
+        ("Đất ở tại nông thôn: 100 m2", False),
+        ("Đất nuôi trông", False),
+        ("", False),
+    ],
+)
+def test_a_value_made_of_listed_choices(value: str, listed: bool) -> None:
+    assert is_choices(value, _PURPOSES) is listed
+
+
+@pytest.mark.parametrize(
+    ("address", "short"),
+    [
+        ("Tổ 3, quận Đống Đa, thành phố", True),
+        ("Xóm 7, xã Nam Đàn, tỉnh", True),
+        ("Thôn Đông, xã Tân Dĩnh, tỉnh Hà Tĩnh", False),  # "Hà Tĩnh" ends in "tinh"
+        ("Khu phố 2, phường 13, quận Bình Thạnh, thành phố Hồ Chí Minh", False),
+    ],
+)
+def test_an_address_that_ends_with_a_unit_word_was_cut_short(address: str, short: bool) -> None:
+    assert ends_unnamed(address) is short
+
+
+def test_a_three_word_unit_name_is_spelled_as_always() -> None:
+    assert fix_address_words("Tố dân phố Bắc Sơn, phường Ô Chợ Dừa") == (
+        "Tổ dân phố Bắc Sơn, phường Ô Chợ Dừa"
+    )

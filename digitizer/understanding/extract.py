@@ -27,11 +27,16 @@ from rapidfuzz import fuzz
 from digitizer.records import OcrWord
 from digitizer.understanding.layout import Segment, below, fold_text
 from digitizer.understanding.schema import DocumentSchema, FieldSpec
+from digitizer.understanding.values import ends_unnamed
 
 _MIN_LABEL_SCORE = 88.0
 _SHORT_LABEL = 4  # folded length at or under which a label must match exactly
 _ENUMERATOR = re.compile(r"^\s*(?:[a-zđ]\)|\d{1,2}[.)]|[IVXl]{1,4}[.)]|[-+•*])\s")
 _SEPARATORS = " \t:;.,-–—=_|"
+# a line that opens with lower-case words and a colon carries on a label broken at the end
+# of the line above ("…, địa chỉ" / "thường trú: như trên"): it is not that label's value
+_LABEL_GOES_ON = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+){0,2} ?:")
+_SAME_PUNCT = str.maketrans({".": ",", ";": ","})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +72,16 @@ def _boundary_ok(folded: str, start: int, end: int) -> bool:
     return not before.isalnum() and not (after.isalnum() and folded[end - 1].isalnum())
 
 
+def _comparable(folded: str) -> str:
+    """Folded text with the punctuation OCR confuses inside labels made one ("Họ. chữ đệm.
+    tên" is "Họ, chữ đệm, tên"); same length, so offsets still map back."""
+    return folded.translate(_SAME_PUNCT)
+
+
 def _find(label: str, seg: Segment) -> list[tuple[int, int, float]]:
     """Occurrences (start, end, score 0..1) of ``label`` in the segment's folded text."""
-    needle = fold_text(label).strip()
-    text = seg.folded
+    needle = _comparable(fold_text(label).strip())
+    text = _comparable(seg.folded)
     found: list[tuple[int, int, float]] = []
     if len(needle) <= _SHORT_LABEL:
         for m in re.finditer(re.escape(needle), text):
@@ -95,8 +106,11 @@ def _find(label: str, seg: Segment) -> list[tuple[int, int, float]]:
             end -= 1
         # a label never holds a colon inside: that would be a label and part of its value
         inner = seg.text[start:end].rstrip(" :")
-        if end - start <= len(needle) * 1.3 and ":" not in inner:
-            found.append((start, end, hit.score / 100.0))
+        # scored again as snapped: an alignment shifted left over a word of the value
+        # before it ("NAM Họ, chữ đệm, tên" for "Họ, chữ đệm, tên vợ") scores low
+        score = min(hit.score, fuzz.ratio(needle, text[start:end]))
+        if end - start <= len(needle) * 1.3 and ":" not in inner and score >= _MIN_LABEL_SCORE:
+            found.append((start, end, score / 100.0))
         offset = max(end, offset + 1)
     return found
 
@@ -273,6 +287,28 @@ def _value_after(
     return None
 
 
+def _is_label_of(spec: FieldSpec, text: str) -> bool:
+    key = _comparable(fold_text(text)).strip(" :")
+    return any(
+        fuzz.ratio(key, _comparable(fold_text(label))) >= _MIN_LABEL_SCORE
+        for label in (*spec.labels, *spec.section_labels)
+    )
+
+
+def _label_goes_on(text: str) -> bool:
+    return text[:1].islower() and _LABEL_GOES_ON.match(text) is not None
+
+
+def _unreadable_after(hit: LabelHit, hits_by_seg: dict[int, list[LabelHit]]) -> bool:
+    """Something other than separators follows the label on its line ("Số tầng: †"): the
+    value is there, unreadable, and the line below is not it."""
+    seg = hit.segment
+    nxt = [h.start for h in hits_by_seg.get(seg.index, []) if h.start >= hit.end]
+    rest = seg.text[hit.end : min(nxt) if nxt else len(seg.text)]
+    rest = re.sub(r"\([^)]*\)", "", rest)  # the label's own note "(ghi bằng chữ in hoa)"
+    return bool(rest.strip(_SEPARATORS + "()"))
+
+
 def _continuations(
     seg: Segment,
     words: Sequence[OcrWord],
@@ -291,7 +327,7 @@ def _continuations(
         if nxt is None or hits_by_seg.get(nxt.index) or _ENUMERATOR.match(nxt.text):
             break
         text = nxt.text.rstrip()
-        if text.endswith(":") and "," not in text:
+        if text.endswith(":") and "," not in text and not ends_unnamed(current.text):
             break  # a heading or a label of its own ("1. Thành phần hồ sơ nộp gồm:")
         if nxt.left < seg.left - 2 * seg.height or nxt.left > right:
             break
@@ -321,14 +357,25 @@ def candidates(
         place = _value_after(hit, hits_by_seg)
         if place is None:
             seg = hit.segment
+            if _unreadable_after(hit, hits_by_seg):
+                continue  # a value was printed after the label, but OCR read no letter of it
             under = below(segments, seg, left=seg.left, right=max(seg.right, seg.left + 1))
-            if under is None:
-                continue
+            if under is None or _ENUMERATOR.match(under.text):
+                continue  # the next item of a list
+            begin = 0
+            if _label_goes_on(under.text):
+                # the rest of a label broken at the line's end: this field's label ("Vào sổ
+                # cấp giấy chứng nhận" / "số: H71344") or another one ("…, địa chỉ" /
+                # "thường trú: như trên"), whose value this is not
+                begin = under.text.index(":") + 1
+                whole = f"{seg.text[hit.start : hit.end]} {under.text[: begin - 1]}"
+                if not _is_label_of(spec, whole):
+                    continue
             under_hits = hits_by_seg.get(under.index, [])
-            end = min((h.start for h in under_hits), default=len(under.text))
-            if end == 0 or not any(c.isalnum() for c in under.text[:end]):
+            end = min((h.start for h in under_hits if h.start >= begin), default=len(under.text))
+            if end <= begin or not any(c.isalnum() for c in under.text[begin:end]):
                 continue
-            place = (under, 0, end)
+            place = (under, begin, end)
         seg, start, end = place
         raw = seg.text[start:end]
         words = seg.words_in(start, end)
@@ -349,44 +396,3 @@ def candidates(
             )
         )
     return found
-
-
-_PLACE_DATE = re.compile(
-    r"(?:^|[:;]\s*)[^\W\d][^,:;]{1,40},\s*ng\w{1,3}\s+([0-9il|\]]{1,2})\s+th\w{2,4}\s+([0-9il|\]]{1,2})"
-    r"\s+n\w{1,2}m\s+(\d{4})"
-)
-
-
-def alone_candidates(segments: Sequence[Segment], spec: FieldSpec) -> list[Candidate]:
-    """A value printed on a line of its own, recognised by its shape (a serial number)."""
-    if spec.capture is None:
-        return []
-    out = []
-    for seg in segments:
-        m = spec.capture.fullmatch(seg.text.strip(" .,;"))
-        if m:
-            out.append(
-                Candidate(spec.name, seg.text.strip(), seg.words, 0.95, seg.index, "", seg.page)
-            )
-    return out
-
-
-def place_date_candidates(segments: Sequence[Segment], spec: FieldSpec) -> list[Candidate]:
-    """The signing line "Bắc Giang, ngày 7 tháng 9 năm 2017" (a date with no label)."""
-    out = []
-    for seg in segments:
-        m = _PLACE_DATE.search(seg.folded)
-        if m:
-            start = seg.folded.index(",", m.start()) + 1
-            out.append(
-                Candidate(
-                    spec.name,
-                    seg.text[start : m.end()],
-                    tuple(seg.words_in(start, m.end())),
-                    0.97,
-                    seg.index,
-                    "",
-                    seg.page,
-                )
-            )
-    return out

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby, pairwise
 
+from rapidfuzz import fuzz
+
 from digitizer.records import OcrWord
 
 _GAP_IN_LINE_HEIGHTS = 2.2
@@ -123,3 +125,18 @@ def below(segments: Sequence[Segment], seg: Segment, *, left: int, right: int) -
         if best is None or other.top < best.top:
             best = other
     return best
+
+
+def before_headings(
+    segments: Sequence[Segment], headings: Sequence[str], min_score: float = 90.0
+) -> list[Segment]:
+    """The segments up to the first line that is one of ``headings`` (fuzzily, in
+    reading order); all of them when none is."""
+    needles = [fold_text(h).strip() for h in headings]
+    for i, seg in enumerate(segments):
+        for needle in needles:
+            if len(seg.folded) >= 0.7 * len(needle) and (
+                fuzz.partial_ratio(needle, seg.folded) >= min_score
+            ):
+                return list(segments[:i])
+    return list(segments)

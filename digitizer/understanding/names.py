@@ -78,6 +78,13 @@ class NameBook:
         joined = " ".join(out)
         return Spelling(joined, joined != value, known)
 
+    def doubtful_word(self, word: str) -> bool:
+        """A word with the letters of a name syllable but none of its spellings ("BICH"
+        where names have "BÍCH"): an accent lost or misread, no matter how sure the OCR."""
+        word = word.strip(_PUNCTUATION)
+        spellings = self.syllables.get(fold_text(word), ())
+        return bool(spellings) and word not in dict(spellings) and word not in self.family.values()
+
     def _family_word(self, word: str) -> tuple[str, bool]:
         key = fold_text(word)
         if key in self.family:

@@ -54,6 +54,9 @@ class FieldSpec:
     # phrases always spelled so ("HỘ KINH DOANH"): a reading with their letters but other
     # accents ("HỒ KINH DOANH") gets this spelling
     spellings: tuple[str, ...] = ()
+    # the values a field may have (a legal list: land-use purposes): a reading with a
+    # choice's letters gets its spelling, a reading that is none of them goes to review
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,9 @@ class DocumentSchema:
     fields: tuple[FieldSpec, ...]
     sections: tuple[SectionSpec, ...] = ()
     min_confidence: float = 0.8
+    # headings after which the document records later events, not its own fields
+    # ("Những thay đổi sau khi cấp giấy chứng nhận": a later area, a new map sheet)
+    ignore_after: tuple[str, ...] = ()
 
     def field(self, name: str) -> FieldSpec:
         return next(f for f in self.fields if f.name == name)
@@ -121,6 +127,7 @@ def _regex(path: Path, where: str, value: Any) -> re.Pattern[str] | None:
 
 _FIELD_KEYS = {
     "name",
+    "choices",
     "spellings",
     "type",
     "labels",
@@ -188,6 +195,7 @@ def _field(path: Path, index: int, raw: Any, sections: set[str]) -> FieldSpec:
         qr=bool(raw.get("qr", False)),
         same_person=raw.get("same_person"),
         spellings=_strings(path, f"{where}.spellings", raw.get("spellings")),
+        choices=_strings(path, f"{where}.choices", raw.get("choices")),
     )
 
 
@@ -219,6 +227,9 @@ def load_schema(path: Path) -> DocumentSchema:
         if spec.name in seen:
             raise _err(path, f"field '{spec.name}'", "is defined twice")
         seen.add(spec.name)
+    extraction = data.get("extraction", {})
+    if not isinstance(extraction, dict) or set(extraction) - {"ignore_after"}:
+        raise _err(path, "extraction", "must be a table with only 'ignore_after'")
     review = data.get("review", {})
     min_conf = review.get("min_confidence", 0.8) if isinstance(review, dict) else 0.8
     if not isinstance(min_conf, int | float) or not 0 < float(min_conf) <= 1:
@@ -236,6 +247,7 @@ def load_schema(path: Path) -> DocumentSchema:
         fields=fields,
         sections=tuple(sections),
         min_confidence=float(min_conf),
+        ignore_after=_strings(path, "extraction.ignore_after", extraction.get("ignore_after")),
     )
 
 

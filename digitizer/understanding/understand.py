@@ -14,37 +14,45 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from digitizer.records import FieldValue, OcrWord
+from digitizer.understanding.anchors import alone_candidates, place_date_candidates
 from digitizer.understanding.classify import UNKNOWN, Classification, classify
-from digitizer.understanding.extract import (
-    Candidate,
-    alone_candidates,
-    candidates,
-    label_hits,
-    place_date_candidates,
-)
-from digitizer.understanding.layout import fold_text, segments_of
+from digitizer.understanding.extract import Candidate, candidates, label_hits
+from digitizer.understanding.layout import before_headings, fold_text, segments_of
 from digitizer.understanding.learned import DocTypeModel
 from digitizer.understanding.names import NameBook
 from digitizer.understanding.normalize import NORMALIZERS, NormalizeError
 from digitizer.understanding.schema import DocumentSchema, FieldSpec, SchemaSet
+from digitizer.understanding.scoring import as_json_value, find_spelling, ocr_score, word_confs
 from digitizer.understanding.validate import (
     check_date,
     check_pattern,
     check_personal_id,
     check_range,
 )
-from digitizer.understanding.values import cut, fix_address_words, fix_spellings
+from digitizer.understanding.values import (
+    cut,
+    ends_unnamed,
+    fix_address_words,
+    fix_spellings,
+    is_choices,
+)
 
 log = logging.getLogger(__name__)
 
 _QR_SCORE = 0.999
 _FAILED_CHECK_CAP = 0.3
+# Digit strings whose every digit matters and that no check can fully verify (the last six
+# digits of a personal ID are random): Tesseract reads clean digits at 93-97 %, and a word
+# under this floor is a misread often enough that a clerk must look.
+_UNLISTED_CAP = 0.6  # a value none of the field's choices: a clerk reads it
+_DIGIT_STRINGS = ("personal_id", "phone")
+_DIGIT_WORD_FLOOR = 0.88
+_DIGIT_WORD_CAP = 0.75
 
 
 @dataclass(slots=True)
@@ -76,45 +84,12 @@ Reread = Callable[[int, tuple[int, int, int, int], float], str]
 _REREAD_SCALES = (1.0, 1.5)
 
 
-def _ocr_score(words: Sequence[OcrWord]) -> float:
-    """Mostly the weakest word: one misread word spoils a value."""
-    if not words:
-        return 0.0
-    confs = [max(0.0, min(w.confidence, 100.0)) / 100 for w in words]
-    return 0.7 * min(confs) + 0.3 * (sum(confs) / len(confs))
-
-
 def _is_personal_name(spec: FieldSpec) -> bool:
     return spec.type == "name" and not spec.name.startswith("business")
 
 
 def _is_address(spec: FieldSpec) -> bool:
     return spec.type == "text" and spec.name.endswith("address")
-
-
-def _find_spelling(text: str, folded_value: str, *, upper: bool) -> str | None:
-    """The words of ``text`` that spell ``folded_value`` (ignoring accents and case), as
-    this reading spells them; None when this reading does not contain the value."""
-    text = unicodedata.normalize("NFC", text)
-    words = (text.upper() if upper else text).split()
-    target = folded_value.split()
-    folded = [fold_text(w) for w in words]
-    for i in range(len(words) - len(target) + 1):
-        window = folded[i : i + len(target)]
-        if [w.strip(",.;:") for w in window[:-1]] == [
-            t.strip(",.;:") for t in target[:-1]
-        ] and window[-1].strip(",.;:") == target[-1].strip(",.;:"):
-            found = " ".join(words[i : i + len(target)])
-            return found.rstrip(",.;:") if upper else found.rstrip(" ;:")
-    return None
-
-
-def _as_json_value(spec: FieldSpec, value: str) -> str | int | float:
-    if spec.type in ("money", "number"):
-        return int(value)
-    if spec.type == "area":
-        return float(value)
-    return value
 
 
 class Understander:
@@ -152,6 +127,7 @@ class Understander:
         schema = self.schemas.get(kind.doc_type)
         if schema is None:
             return Understanding(UNKNOWN, kind.confidence)
+        segments = before_headings(segments, schema.ignore_after)
         hits = label_hits(segments, schema, self.schemas.stop_labels)
         found = candidates(segments, hits, schema)
         anchored: dict[str, list[Candidate]] = {}
@@ -176,6 +152,8 @@ class Understander:
         for spec in schema.fields:
             if spec.name in readings and _is_personal_name(spec):
                 readings[spec.name] = self._spell(readings[spec.name])
+            elif spec.name in readings and spec.type == "name":
+                readings[spec.name] = self._spell_last(readings[spec.name])
         for spec in schema.fields:
             reading = readings.get(spec.name)
             if reading is None:
@@ -184,7 +162,7 @@ class Understander:
                 continue
             ok = not reading.problems and reading.confidence >= schema.min_confidence
             result.fields[spec.name] = FieldValue(
-                _as_json_value(spec, reading.value) if not reading.problems else reading.value,
+                as_json_value(spec, reading.value) if not reading.problems else reading.value,
                 round(reading.confidence, 4),
                 "ok" if ok else "needs_review",
                 reading.page,
@@ -235,11 +213,20 @@ class Understander:
             for w in cand.words
             if fold_text(w.text).strip(",.;:") and fold_text(w.text).strip(",.;:") in fold_text(raw)
         ] or list(cand.words)
-        confidence = cand.label_score * _ocr_score(words)
+        confidence = cand.label_score * ocr_score(words)
+        if spec.type in _DIGIT_STRINGS and min(word_confs(words)) < _DIGIT_WORD_FLOOR:
+            # one digit misread keeps a plausible ID: a hesitant engine is the only sign
+            confidence = min(confidence, _DIGIT_WORD_CAP)
         if _is_address(spec):
             value = fix_address_words(value)
+            if ends_unnamed(value):
+                confidence = min(confidence, _UNLISTED_CAP)  # cut short
         if spec.spellings:
             value = fix_spellings(value, spec.spellings)
+        if spec.choices:
+            value = fix_spellings(value, spec.choices)
+            if not is_choices(value, spec.choices):
+                confidence = min(confidence, _UNLISTED_CAP)
         if _is_personal_name(spec):
             value, known = self.names.family_name(value)
             if not known:
@@ -266,6 +253,15 @@ class Understander:
         if not spelling.known:
             return replace(reading, confidence=reading.confidence * 0.95)
         return reading
+
+    def _spell_last(self, reading: _Reading) -> _Reading:
+        """A business name ends with its owner's given name ("TẠP HÓA THÀNH"): a last word
+        spelled as no name is (accents lost) goes to a clerk, uncorrected (it may not be a
+        name)."""
+        words = reading.value.split()
+        if len(words) < 2 or not self.names.doubtful_word(words[-1]):
+            return reading
+        return replace(reading, confidence=min(reading.confidence, _UNLISTED_CAP))
 
     def _qr_reading(self, spec: FieldSpec, code: str, page: int) -> _Reading | None:
         try:
@@ -323,7 +319,7 @@ class Understander:
         key = fold_text(reading.value)
         votes = [reading.value]
         for scale in _REREAD_SCALES:
-            found = _find_spelling(reread(reading.page, box, scale), key, upper=spec.type == "name")
+            found = find_spelling(reread(reading.page, box, scale), key, upper=spec.type == "name")
             if found is None:
                 continue
             if _is_personal_name(spec):

@@ -14,14 +14,15 @@ from digitizer.understanding.schema import FieldSpec
 
 _HONORIFICS = ("ong/ba", "ba/ong", "ong", "ba", "anh", "chi", "ho ong", "ho ba")
 # A day or month digit as OCR may read it ("I2", "2]", "l1"): mapped back by _digits.
-_D = r"[0-9il|\]]"
+_D = r"[0-9il|\]so]"
 _DATE = re.compile(
     # a space OCR puts between two digits of a day or month ("8-1 1-1999") is dropped
     r"(\d ?\d?)\s*[/.\-]\s*(\d ?\d?)\s*[/.\-]\s*(\d{4})"
     # "ngày 2 tháng 3 năm 2019", tolerant of OCR noise in the words ("tháúng", "nắm")
-    rf"|ng\w{{1,3}}\s*({_D}{{1,2}})\s*,?\s*th\w{{2,4}}\s*({_D}{{1,2}})\s*,?\s*n\w{{1,2}}m\s*(\d{{4}})"
+    rf"|ng[^\W\d]{{1,3}}[\s.,:'`‘’]*({_D}{{1,2}})[\s.,:'`‘’]*th\w{{2,4}}[\s.,:'`‘’]*({_D}{{1,2}})"
+    r"[\s.,:'`‘’]*n\w{1,2}m\s*(\d{4})"
 )
-_LOOKALIKE_DIGITS = str.maketrans({"i": "1", "l": "1", "|": "1", "]": "1"})
+_LOOKALIKE_DIGITS = str.maketrans({"i": "1", "l": "1", "|": "1", "]": "1", "s": "5", "o": "0"})
 _ID = re.compile(r"[0-9oilsb|][0-9oilsb| .]{7,16}[0-9oilsb|]")  # folded: lower case
 _NUMBER = re.compile(r"\d+")
 # "l", "I", "|", "O", "o" between two digits, or ending a run of digits: OCR's digits
@@ -136,6 +137,21 @@ _PAIRS = {
     ("thanh", "pho"): ("thành", "phố"),
     ("khu", "pho"): ("khu", "phố"),
 }
+# three-word unit names, at the start of an address part ("Tố dân phố Bắc Sơn")
+_TRIPLES: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("to", "dan", "pho"): ("tổ", "dân", "phố"),
+    ("khu", "dan", "cu"): ("khu", "dân", "cư"),
+}
+
+# Unit words that always have a name after them: an address that ends with one was cut
+# short (the name went to the next line, or was not read).
+_NEEDS_A_NAME = ("tinh", "thanh pho", "huyen", "quan", "thi xa", "thi tran", "phuong", "xa")
+
+
+def ends_unnamed(address: str) -> bool:
+    """ "…, quận Đống Đa, thành phố" ends with a unit word and no name: cut short."""
+    last = fold_text(address).rstrip(" ,.;:").rsplit(",", 1)[-1].strip()
+    return last in _NEEDS_A_NAME
 
 
 def fix_address_words(address: str) -> str:
@@ -150,6 +166,11 @@ def fix_address_words(address: str) -> str:
             out[i], out[i + 1] = _keep_case(words[i], pair[0]), _keep_case(words[i + 1], pair[1])
             continue
         starts_part = i == 0 or words[i - 1].endswith(",")
+        triple = _TRIPLES.get(tuple(folded[i : i + 3]))
+        if triple and starts_part:
+            for j, spelled in enumerate(triple):
+                out[i + j] = _keep_case(words[i + j], spelled)
+            continue
         if (
             key in _ADDRESS_WORDS
             and key not in ("thi", "thanh", "khu", "tran")
@@ -180,3 +201,15 @@ def _keep_case(original: str, spelled: str) -> str:
     tail = original[len(original.rstrip(",.;")) :]
     body = spelled.capitalize() if original[:1].isupper() else spelled
     return body + tail
+
+
+_BETWEEN_CHOICES = re.compile(r"[\s,;.+]|\bva\b")
+
+
+def is_choices(value: str, choices: tuple[str, ...]) -> bool:
+    """``value`` is one or more of ``choices`` (accents ignored), joined by ";", ",", "+",
+    "và" and nothing else: "Đất ở tại nông thôn; Đất trồng cây lâu năm"."""
+    rest = f" {fold_text(value)} "
+    for choice in sorted(choices, key=len, reverse=True):
+        rest = re.sub(rf"(?<=[\s,;.+]){re.escape(fold_text(choice))}(?=[\s,;.+])", " ; ", rest)
+    return "; " in rest and not _BETWEEN_CHOICES.sub("", rest)
