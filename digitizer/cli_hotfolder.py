@@ -105,6 +105,8 @@ def profiles_list(
                     "unit_code": p.unit_code,
                     "pdfa_level": p.pdfa_level,
                     "hot_folders": [str(f) for f in p.hot_folder.paths],
+                    "documents": "one per file" if p.stacks.mode == "file" else "page stacks",
+                    "blank_pages": p.blank_pages,
                     "description": p.description,
                     "error": None,
                 }
@@ -115,11 +117,20 @@ def profiles_list(
         print(json.dumps(rows, ensure_ascii=False))
         return
     table = Table(title=f"scanner profiles in {layout.profiles_dir}")
-    for column in ("name", "pipeline", "unit", "PDF/A", "hot folders", "description"):
+    for column in (
+        "name",
+        "pipeline",
+        "unit",
+        "PDF/A",
+        "hot folders",
+        "documents",
+        "blank pages",
+        "description",
+    ):
         table.add_column(column, overflow="fold")
     for row in rows:
         if row["error"]:
-            table.add_row(str(row["name"]), "", "", "", "", f"[red]{row['error']}[/]")
+            table.add_row(str(row["name"]), "", "", "", "", "", "", f"[red]{row['error']}[/]")
         else:
             table.add_row(
                 str(row["name"]),
@@ -127,6 +138,8 @@ def profiles_list(
                 str(row["unit_code"]),
                 str(row["pdfa_level"]),
                 "\n".join(row["hot_folders"]),  # type: ignore[arg-type]
+                str(row["documents"]),
+                str(row["blank_pages"]),
                 str(row["description"]),
             )
     Console().print(table)

@@ -22,12 +22,14 @@ from pdf2image import convert_from_path
 from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
 from PIL import Image, UnidentifiedImageError
 
+from digitizer.digest import sha256_of
 from digitizer.errors import EncryptedInputError, InputFileError, OversizedInputError
+from digitizer.stackfile import is_manifest, read_manifest
 
 log = logging.getLogger(__name__)
 
 ColourMode = Literal["colour", "grey", "bw"]
-FileKind = Literal["pdf", "tiff", "jpeg", "png"]
+FileKind = Literal["pdf", "tiff", "jpeg", "png", "stack"]
 
 # Resolutions outside this range in a file's header are treated as "not set" (JFIF aspect
 # ratios of 1x1, bogus 72 dpi defaults are kept: 72 is a real, if poor, resolution).
@@ -67,6 +69,8 @@ def sniff_kind(path: Path) -> FileKind:
         raise InputFileError("empty file (0 bytes)")
     if b"%PDF-" in head:
         return "pdf"
+    if is_manifest(head):
+        return "stack"
     if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
         return "tiff"
     if head[:3] == b"\xff\xd8\xff":
@@ -79,12 +83,18 @@ def sniff_kind(path: Path) -> FileKind:
     )
 
 
-def iter_pages(path: Path, limits: IngestLimits) -> Iterator[ScanPage]:
+def iter_pages(
+    path: Path, limits: IngestLimits, *, stacks_dir: Path | None = None
+) -> Iterator[ScanPage]:
     """Decode the pages of ``path`` one at a time (memory holds one page, not the file).
 
-    One input file is one document. The file's kind is checked before the first page.
+    One input file is one document. The file's kind is checked before the first page. A
+    stack manifest (:mod:`digitizer.stackfile`) is read only from ``stacks_dir``.
     """
     kind = sniff_kind(path)
+    if kind == "stack":
+        yield from _iter_stack(path, limits, stacks_dir)
+        return
     count = 0
     for page in _iter_pdf(path, limits) if kind == "pdf" else _iter_image(path, limits):
         count += 1
@@ -93,9 +103,32 @@ def iter_pages(path: Path, limits: IngestLimits) -> Iterator[ScanPage]:
         raise InputFileError("the file has no pages")
 
 
-def read_pages(path: Path, limits: IngestLimits) -> list[ScanPage]:
+def _iter_stack(path: Path, limits: IngestLimits, stacks_dir: Path | None) -> Iterator[ScanPage]:
+    if stacks_dir is None or path.resolve().parent != stacks_dir.resolve():
+        raise InputFileError("a stack manifest is only read from the run's own stacks folder")
+    manifest = read_manifest(path)
+    count = 0
+    for page in manifest.pages:
+        try:
+            changed = sha256_of(page.path) != page.sha256
+        except OSError as exc:
+            raise InputFileError(f"page file {page.path.name}: {exc.strerror or exc}") from exc
+        if changed:
+            raise InputFileError(f"page file {page.path.name} changed after the stack was cut")
+        if sniff_kind(page.path) == "stack":
+            raise InputFileError(f"page file {page.path.name} is itself a stack manifest")
+        for scan in iter_pages(page.path, limits):
+            count += 1
+            if count > limits.max_pages:
+                raise OversizedInputError(f"more than the limit of {limits.max_pages} pages")
+            yield scan
+
+
+def read_pages(
+    path: Path, limits: IngestLimits, *, stacks_dir: Path | None = None
+) -> list[ScanPage]:
     """Decode every page of ``path`` at once (small files, tests, benchmarks)."""
-    return list(iter_pages(path, limits))
+    return list(iter_pages(path, limits, stacks_dir=stacks_dir))
 
 
 # --------------------------------------------------------------------------- images

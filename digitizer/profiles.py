@@ -9,12 +9,14 @@ office IT, not developers.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
 from digitizer.config import read_toml
 from digitizer.errors import ConfigurationError
+from digitizer.ingest import IngestLimits
 from digitizer.records import PdfALevel
 
 ColourPolicy = Literal["keep", "grey", "bw"]
@@ -90,6 +92,25 @@ class OriginalsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class StackSettings:
+    """How the files of a hot folder make documents.
+
+    ``file``: one file is one document (scanners that write a multi-page PDF or TIFF).
+    ``pages``: the scanner writes one file per page; a stack of pages is cut into documents
+    at separator sheets (a page whose barcode or QR matches ``separator_codes``; the sheet
+    itself is left out of the PDF) and, if ``receipt_starts_dossier``, at a dossier receipt
+    page (its QR is a dossier code: the documents behind it belong to that dossier). A stack
+    is complete when no page has arrived for ``window_seconds``; without separators the whole
+    stack is one document.
+    """
+
+    mode: Literal["file", "pages"]
+    separator_codes: tuple[re.Pattern[str], ...]
+    receipt_starts_dossier: bool
+    window_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class ScannerProfile:
     name: str
     source: Path
@@ -109,6 +130,18 @@ class ScannerProfile:
     hot_folder: HotFolderSettings
     originals: OriginalsSettings
     blank_pages: Literal["keep", "drop"]
+    stacks: StackSettings
+
+    def ingest_limits(self) -> IngestLimits:
+        return IngestLimits(
+            default_dpi=self.default_dpi,
+            max_page_pixels=self.max_page_pixels,
+            max_pages=self.max_pages,
+        )
+
+
+# Patch-T sheets of document scanners, and the office's own printed "TÁCH HỒ SƠ" sheets
+_SEPARATOR_CODES = r"^(PATCH ?T|SEPARATOR|TACH|TÁCH)( .*)?$"
 
 
 def _expand(value: str, home: Path) -> Path:
@@ -160,6 +193,15 @@ class _Reader:
             raise self.fail(key, "must be a non-empty list of strings")
         return tuple(value)
 
+    def patterns(self, key: str, default: list[str]) -> tuple[re.Pattern[str], ...]:
+        out = []
+        for text in self.str_list(key, default, allow_empty=True):
+            try:
+                out.append(re.compile(text))
+            except re.error as exc:
+                raise self.fail(key, f"has a bad regular expression '{text}': {exc}") from exc
+        return tuple(out)
+
     def bool_(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
@@ -193,6 +235,7 @@ def load_profile(path: Path) -> ScannerProfile:
             "hot_folder",
             "originals",
             "blank_pages",
+            "stacks",
         }
     )
     unit_code = r.str_("unit_code", "")
@@ -205,6 +248,8 @@ def load_profile(path: Path) -> ScannerProfile:
     hot, originals = r.table("hot_folder"), r.table("originals")
     hot.reject_unknown({"paths", "polling", "poll_seconds", "settle_seconds"})
     originals.reject_unknown({"after_success", "processed", "failed"})
+    stacks = r.table("stacks")
+    stacks.reject_unknown({"mode", "separator_codes", "receipt_starts_dossier", "window_seconds"})
     name = r.str_("name", path.stem)
     if name != path.stem:
         raise r.fail("name", f"must match the file name '{path.stem}'")
@@ -244,6 +289,12 @@ def load_profile(path: Path) -> ScannerProfile:
             failed=Path(originals.str_("failed", "${DIGITIZER_HOME}/originals/failed")),
         ),
         blank_pages=cast(Literal["keep", "drop"], r.str_("blank_pages", "keep", ("keep", "drop"))),
+        stacks=StackSettings(
+            mode=cast(Literal["file", "pages"], stacks.str_("mode", "file", ("file", "pages"))),
+            separator_codes=stacks.patterns("separator_codes", [_SEPARATOR_CODES]),
+            receipt_starts_dossier=stacks.bool_("receipt_starts_dossier", True),
+            window_seconds=float(stacks.int_("window_seconds", 20, 1, 3600)),
+        ),
     )
 
 

@@ -104,6 +104,7 @@ class DocumentResult:
     seconds: float = 0.0
     peak_rss_mb: float = 0.0  # of the worker process that made it (for benchmarks)
     blank_pages_dropped: int = 0  # per the profile's blank-page policy
+    dossier_code: str | None = None  # the dossier a receipt in the same stack linked it to
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -127,5 +128,6 @@ class DocumentResult:
                 for p in self.pages
             ],
             "blank_pages_dropped": self.blank_pages_dropped,
+            "dossier_code": self.dossier_code,
             "output": self.output,
         }

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digitizer.config import Layout
+from digitizer.digest import sha256_of
 from digitizer.errors import ConfigurationError, InputFileError, StoreError
 from digitizer.keys import init_demo_keys
 from digitizer.ocr import check_languages, engine_version, find_tessdata
@@ -29,7 +30,7 @@ from digitizer.pipelines import PipelineDefinition, load_pipeline
 from digitizer.profiles import ScannerProfile
 from digitizer.records import DocumentResult
 from digitizer.signing import load_signer
-from digitizer.stages import Job, Worker, WorkerSettings, document_id_for, sha256_of
+from digitizer.stages import Job, Worker, WorkerSettings, document_id_for
 from digitizer.store import Store
 from digitizer.understanding.schema import load_schemas
 

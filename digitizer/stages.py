@@ -9,7 +9,6 @@ a :class:`~digitizer.records.DocumentResult`. Registering in the store is the pa
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import os
 import resource
@@ -26,10 +25,11 @@ from PIL import Image
 from digitizer import __version__, geometry
 from digitizer.barcodes import decode_codes
 from digitizer.blank import is_blank
+from digitizer.digest import sha256_of
 from digitizer.durable import durable_move
 from digitizer.errors import BlankDocumentError, DigitizerError
 from digitizer.geometry import PageGeometry
-from digitizer.ingest import IngestLimits, ScanPage, colour_mode, iter_pages
+from digitizer.ingest import ScanPage, colour_mode, iter_pages
 from digitizer.ocr import OcrEngine, PageText, open_engine
 from digitizer.pdfa import write_pdfa
 from digitizer.pipelines import PipelineDefinition
@@ -73,17 +73,14 @@ class Job:
     output: Path
 
 
+def stacks_folder(work_dir: Path) -> Path:
+    """Where the hot folder writes stack manifests, the one place they are read from."""
+    return work_dir / "stacks"
+
+
 def document_id_for(sha256: str) -> str:
     """Derived from the content, so a re-run after a crash writes the same output again."""
     return sha256[:16]
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # ----------------------------------------------------------------------------- stages
@@ -185,11 +182,7 @@ class Worker:
     def __init__(self, settings: WorkerSettings) -> None:
         self.settings = settings
         profile = settings.profile
-        self.limits = IngestLimits(
-            default_dpi=profile.default_dpi,
-            max_page_pixels=profile.max_page_pixels,
-            max_pages=profile.max_pages,
-        )
+        self.limits = profile.ingest_limits()
         self.engine = open_engine(profile.ocr_engine, profile.languages, settings.tessdata)
         self.signer: Signer | None = None
         if settings.pipeline.runs("sign"):
@@ -227,7 +220,7 @@ class Worker:
     def _process(self, job: Job, result: DocumentResult) -> None:
         settings, profile = self.settings, self.settings.profile
         pipeline = settings.pipeline
-        scans = iter_pages(job.source, self.limits)
+        scans = iter_pages(job.source, self.limits, stacks_dir=stacks_folder(settings.work_dir))
 
         def metadata() -> DocumentMetadata:
             # asked by the writer after the last page, when the document type is known

@@ -175,7 +175,7 @@ def test_originals_are_filed_by_date_and_never_overwritten(tmp_path: Path) -> No
 class _Service:
     """A `digitizer watch` process on a throw-away home and config."""
 
-    def __init__(self, tmp_path: Path, settle: int = 1) -> None:
+    def __init__(self, tmp_path: Path, settle: int = 1, profile_extra: str = "") -> None:
         self.home = tmp_path / "home"
         self.inbox = tmp_path / "inbox"
         self.inbox.mkdir(parents=True, exist_ok=True)
@@ -186,7 +186,7 @@ class _Service:
                 (config / name).symlink_to(ROOT / name)
         (config / "scanner_profiles" / "counter.toml").write_text(
             'name = "counter"\npipeline = "hotfolder"\n'
-            f'[hot_folder]\npaths = ["{self.inbox}"]\nsettle_seconds = {settle}\n',
+            f'[hot_folder]\npaths = ["{self.inbox}"]\nsettle_seconds = {settle}\n' + profile_extra,
             encoding="utf-8",
         )
         self.config = config

@@ -95,6 +95,10 @@ class SettleTracker:
         if seen is None or (seen.size, seen.mtime_ns) != (st.st_size, st.st_mtime_ns):
             self._seen[path] = _Seen(st.st_size, st.st_mtime_ns, now)
 
+    def busy_in(self, folder: Path) -> bool:
+        """Is a file of ``folder`` still being written (seen, not yet complete)?"""
+        return any(path.parent == folder for path in self._seen)
+
     def forget(self, path: Path) -> None:
         self._seen.pop(path, None)
 

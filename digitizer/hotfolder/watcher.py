@@ -37,9 +37,12 @@ from watchdog.observers.polling import PollingObserver
 from digitizer.hotfolder.arrivals import SettleTracker, is_ignored
 from digitizer.hotfolder.folders import HotFolderLayout, inside
 from digitizer.hotfolder.originals import Originals
+from digitizer.hotfolder.stacks import StackAssembler, cut_stack, page_codes
 from digitizer.profiles import ScannerProfile
 from digitizer.records import DocumentResult
 from digitizer.runner import Run
+from digitizer.stackfile import StackManifest, manifest_for, read_manifest
+from digitizer.stages import stacks_folder
 from digitizer.store import Store
 
 log = logging.getLogger(__name__)
@@ -96,6 +99,8 @@ class Watcher:
         self.tracker = SettleTracker(profile.hot_folder.settle_seconds)
         self.inbox: queue.Queue[Path] = queue.Queue()
         self.taken: set[Path] = set()  # handed to the run, not yet filed away
+        # done and left in place (after_success = "keep"): not taken again while unchanged
+        self.kept: dict[Path, tuple[int, int]] = {}
         self.stats = WatchStats()
         self._stop = threading.Event()
         self._signals = 0
@@ -104,6 +109,21 @@ class Watcher:
         self._refused: set[Path] = set()
         self._last_scan = 0.0
         self._last_activity = time.monotonic()
+        # one-file-per-page scanners: complete pages wait here until their stack is complete
+        self.stacks = (
+            StackAssembler(profile.stacks.window_seconds)
+            if profile.stacks.mode == "pages"
+            else None
+        )
+        self.stack_dir = stacks_folder(run.plan.settings.work_dir)
+        self.manifests: dict[Path, StackManifest] = {}
+        schemas = run.plan.settings.schemas
+        receipt = schemas.get("dossier_receipt") if schemas is not None else None
+        self.receipt_code = (
+            next((f.pattern for f in receipt.fields if f.name == "dossier_code"), None)
+            if receipt is not None
+            else None
+        )
         self._observer: BaseObserver = (
             PollingObserver(timeout=profile.hot_folder.poll_seconds)
             if profile.hot_folder.polling
@@ -118,6 +138,8 @@ class Watcher:
             sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
         }
         self._observer.start()
+        for stale in self.stack_dir.glob("*.stack"):  # cut again from the pages still queued
+            stale.unlink()
         try:
             self._ensure_watches()
             self._scan_all()
@@ -160,6 +182,10 @@ class Watcher:
         now = time.monotonic()
         ready = self.tracker.ready(now)
         self.taken.update(ready)
+        if self.stacks is not None:
+            for page in ready:
+                self.stacks.add(page, now)
+            ready = self._cut_due(now)
         if ready or len(self.tracker) or self.taken:
             self._last_activity = now
         elif self.idle_exit is not None and now - self._last_activity >= self.idle_exit:
@@ -167,10 +193,50 @@ class Watcher:
             self._stop.set()
         return ready
 
+    def _cut_due(self, now: float) -> list[Path]:
+        """Cut every complete stack into documents; one manifest per document."""
+        assert self.stacks is not None
+        profile = self.profile
+        limits = profile.ingest_limits()
+        out: list[Path] = []
+        for stack in self.stacks.due(now, self.tracker.busy_in):
+            started = time.perf_counter()
+            cuts = cut_stack(
+                stack, lambda p: page_codes(p, limits), profile.stacks, self.receipt_code
+            )
+            log.info(
+                "stack of %d page file(s) in %s: %d document(s) (%.1f s to read the codes)",
+                len(stack),
+                stack[0].parent,
+                sum(1 for c in cuts if c.pages),
+                time.perf_counter() - started,
+            )
+            for cut in cuts:
+                if not cut.pages:  # only separator sheets: nothing to process
+                    for sheet in cut.separators:
+                        self._file_original(sheet, None, None)
+                    continue
+                manifest = manifest_for(cut.pages, cut.separators, cut.dossier_code)
+                first, count = cut.pages[0].stem, len(cut.pages)
+                name = f"{first}+{count - 1}" if count > 1 else first
+                path = manifest.write(self.stack_dir, name)
+                self.manifests[path] = manifest
+                out.append(path)
+        return out
+
     def _see(self, path: Path) -> None:
         folder = next((f for f in self.folders.inputs if path.is_relative_to(f)), None)
         if folder is None or path in self.taken or is_ignored(path.name):
             return
+        if path in self.kept:
+            try:
+                st = path.stat()
+            except OSError:
+                self.kept.pop(path, None)
+                return
+            if self.kept[path] == (st.st_size, st.st_mtime_ns):
+                return
+            del self.kept[path]  # the scanner wrote a new file under the same name
         if path.is_symlink() and not inside(path, folder):
             if path not in self._refused:
                 self._refused.add(path)
@@ -220,19 +286,46 @@ class Watcher:
     # ------------------------------------------------------------------ outcome
 
     def _file_away(self, result: DocumentResult) -> None:
-        """The result is committed: now, and only now, the original may move."""
-        original = Path(result.source)
+        """The result is committed: now, and only now, the original(s) may move."""
+        source = Path(result.source)
         self.stats.add(result)
+        manifest = self.manifests.pop(source, None)
+        if manifest is None and source.parent == self.stack_dir:
+            manifest = read_manifest(source)
+        if manifest is None:
+            self._file_original(source, result, result.sha256 or None)
+        else:
+            result.dossier_code = manifest.dossier_code
+            if manifest.dossier_code and result.status != "failed":
+                self.store.journal(
+                    source=source.name,
+                    event_name="dossier_link",
+                    sha256=result.sha256 or None,
+                    document_id=result.document_id,
+                    detail=manifest.dossier_code,
+                )
+            for original in manifest.originals:
+                self._file_original(original, result, None)
+            source.unlink(missing_ok=True)
+        if self.on_result is not None:
+            self.on_result(result)
+
+    def _file_original(
+        self, original: Path, result: DocumentResult | None, sha256: str | None
+    ) -> None:
         try:
-            if result.status == "failed":
+            if result is not None and result.status == "failed":
                 target = self.originals.failed_with(original, result.error or "failed")
             else:
                 target = self.originals.done(original)
+                if target == original:
+                    st = original.stat()
+                    self.kept[original] = (st.st_size, st.st_mtime_ns)
             self.store.journal(
                 source=str(original),
                 event_name="original_filed",
-                sha256=result.sha256 or None,
-                document_id=result.document_id,
+                sha256=sha256,
+                document_id=result.document_id if result is not None else None,
                 detail=str(target),
             )
         except OSError as exc:
@@ -241,5 +334,3 @@ class Watcher:
         finally:
             self.taken.discard(original)
             self.tracker.forget(original)
-        if self.on_result is not None:
-            self.on_result(result)
