@@ -17,21 +17,10 @@ import pytest
 
 from digitizer.pipelines import load_pipeline
 from digitizer.profiles import find_profile
+from tests.test_cli_process import CONTRACT_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCANS = ROOT / "samples" / "scans"
-CONTRACT_KEYS = {
-    "document_id",
-    "source",
-    "sha256",
-    "status",
-    "error",
-    "doc_type",
-    "doc_type_confidence",
-    "fields",
-    "pages",
-    "output",
-}
 # small one-page samples: (committed scan, where it goes in the archive tree)
 GOOD = {
     "scan_0003.tif": "1995/hồ sơ 01.tif",

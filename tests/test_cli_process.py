@@ -28,6 +28,8 @@ CONTRACT_KEYS = {
     "doc_type_confidence",
     "fields",
     "pages",
+    "blank_pages_dropped",
+    "dossier_code",
     "output",
 }
 
