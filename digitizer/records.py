@@ -70,6 +70,8 @@ class FieldValue:
     confidence: float
     status: Literal["ok", "needs_review"]
     page_no: int | None = None
+    # (left, top, width, height) of the value on page ``page_no`` (0-based) of the stored pages
+    box: tuple[int, int, int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,8 @@ class DocumentResult:
     peak_rss_mb: float = 0.0  # of the worker process that made it (for benchmarks)
     blank_pages_dropped: int = 0  # per the profile's blank-page policy
     dossier_code: str | None = None  # the dossier a receipt in the same stack linked it to
+    key_value: str | None = None  # the value of its type's key field (schema ``key``)
+    reuse_of: str | None = None  # an already registered document of the same type and key
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -129,5 +133,6 @@ class DocumentResult:
             ],
             "blank_pages_dropped": self.blank_pages_dropped,
             "dossier_code": self.dossier_code,
+            "reuse_of": self.reuse_of,
             "output": self.output,
         }

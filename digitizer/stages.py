@@ -37,6 +37,7 @@ from digitizer.profiles import ColourPolicy, ScannerProfile
 from digitizer.records import DocumentMetadata, DocumentResult, PageRaster, PageResult
 from digitizer.recovery import recover_missed_text
 from digitizer.signing import Signer, load_signer, sign_pdf
+from digitizer.stackfile import read_manifest
 from digitizer.understanding.learned import DocTypeModel
 from digitizer.understanding.schema import SchemaSet
 from digitizer.understanding.understand import Understander
@@ -220,7 +221,10 @@ class Worker:
     def _process(self, job: Job, result: DocumentResult) -> None:
         settings, profile = self.settings, self.settings.profile
         pipeline = settings.pipeline
-        scans = iter_pages(job.source, self.limits, stacks_dir=stacks_folder(settings.work_dir))
+        stacks_dir = stacks_folder(settings.work_dir)
+        scans = iter_pages(job.source, self.limits, stacks_dir=stacks_dir)
+        if job.source.parent == stacks_dir:  # a page stack: its receipt named the dossier
+            result.dossier_code = read_manifest(job.source).dossier_code
 
         def metadata() -> DocumentMetadata:
             # asked by the writer after the last page, when the document type is known
@@ -338,6 +342,7 @@ class Worker:
             result.doc_type = found.doc_type
             result.doc_type_confidence = found.doc_type_confidence
             result.fields = found.fields
+            result.key_value = found.key_value
             self._needs_review = found.needs_review
 
 

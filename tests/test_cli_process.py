@@ -30,6 +30,7 @@ CONTRACT_KEYS = {
     "pages",
     "blank_pages_dropped",
     "dossier_code",
+    "reuse_of",
     "output",
 }
 

@@ -295,7 +295,6 @@ class Watcher:
         if manifest is None:
             self._file_original(source, result, result.sha256 or None)
         else:
-            result.dossier_code = manifest.dossier_code
             if manifest.dossier_code and result.status != "failed":
                 self.store.journal(
                     source=source.name,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -50,6 +51,29 @@ class Unit(Base):
     __table_args__ = (UniqueConstraint("code", "level", "valid_from", name="uq_unit_code"),)
 
 
+class Dossier(Base):
+    """A dossier of an administrative procedure (hồ sơ TTHC), as the one-stop shop received it.
+
+    It comes from a scanned dossier receipt (its QR dossier code) or from an import of the
+    office's one-stop-shop system. The rates count dossiers: received in a period, digitized
+    (its components and results signed and stored), reused (it used already digitized data).
+    """
+
+    __tablename__ = "dossiers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    procedure: Mapped[str | None] = mapped_column(String(300))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    received_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    returned_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    origin: Mapped[str] = mapped_column(String(16))  # receipt | import
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    documents: Mapped[list[Document]] = relationship(back_populates="dossier")
+
+
 class Document(Base):
     """One input file, digitized: its signed PDF/A, its type and its unit."""
 
@@ -70,13 +94,20 @@ class Document(Base):
     pdfa_level: Mapped[str] = mapped_column(String(4))
     ocr_engine: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    # the value of the type's key field (schema ``key``): how a re-scan is recognised
+    key_value: Mapped[str | None] = mapped_column(String(64))
+    reuse_of: Mapped[str | None] = mapped_column(String(32))  # an earlier document, same key
 
+    dossier: Mapped[Dossier | None] = relationship(back_populates="documents")
     pages: Mapped[list[Page]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="Page.page_no"
     )
     fields: Mapped[list[Field]] = relationship(
         back_populates="document", cascade="all, delete-orphan"
     )
+
+    __table_args__ = (Index("ix_documents_type_key", "doc_type", "key_value"),)
 
 
 class Page(Base):
@@ -130,10 +161,57 @@ class Field(Base):
     confidence: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16))
     page_no: Mapped[int | None] = mapped_column(Integer)
+    # where the value was read on its page (pixels of the stored page): the clerk's crop
+    left: Mapped[int | None] = mapped_column(Integer)
+    top: Mapped[int | None] = mapped_column(Integer)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    # diacritic-free, case-folded value (DOMAIN.md): "nguyen van an" finds "NGUYỄN VĂN AN"
+    value_folded: Mapped[str | None] = mapped_column(String(255))
+    # ocr | qr | clerk: a clerk's value is never overwritten by re-indexing
+    origin: Mapped[str] = mapped_column(String(8), default="ocr")
 
     document: Mapped[Document] = relationship(back_populates="fields")
 
-    __table_args__ = (UniqueConstraint("document_id", "name", name="uq_field_name"),)
+    __table_args__ = (
+        UniqueConstraint("document_id", "name", name="uq_field_name"),
+        Index("ix_fields_name_value", "name", "value"),
+        Index("ix_fields_name_folded", "name", "value_folded"),
+    )
+
+
+class AuditEntry(Base):
+    """A change a person made (a clerk's correction, acceptance, a reuse), tamper-evident.
+
+    Each entry's ``hash`` covers its own content and the previous entry's hash, so changing
+    or deleting any entry breaks every hash after it (``digitizer audit verify``).
+    """
+
+    __tablename__ = "audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))  # correct | accept | register | reuse ...
+    document_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    field_name: Mapped[str | None] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ReuseEvent(Base):
+    """A dossier used an already digitized document instead of asking the citizen again."""
+
+    __tablename__ = "reuse_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(64))  # a clerk, or "pipeline" for a match
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class JournalEntry(Base):

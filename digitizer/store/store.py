@@ -7,6 +7,8 @@ so SQLite's single-writer rule is never in the way of the OCR workers.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -19,12 +21,15 @@ from digitizer.records import DocumentResult
 from digitizer.store.models import (
     Base,
     Document,
+    Dossier,
     Field,
     JournalEntry,
     OcrWordRow,
     Page,
+    ReuseEvent,
     Unit,
 )
+from digitizer.understanding.vntext import fold
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +126,17 @@ class Store:
         assert result.document_id and result.output and result.output_sha256
         try:
             with self.session() as s, s.begin():
+                dossier = _dossier_for(s, result, unit_id)
+                if result.key_value:
+                    earlier = s.scalars(
+                        select(Document.id)
+                        .where(
+                            Document.doc_type == result.doc_type,
+                            Document.key_value == result.key_value,
+                        )
+                        .order_by(Document.created_at)
+                    ).first()
+                    result.reuse_of = earlier
                 doc = Document(
                     id=result.document_id,
                     sha256=result.sha256,
@@ -136,17 +152,38 @@ class Store:
                     output_sha256=result.output_sha256,
                     pdfa_level=pdfa_level,
                     ocr_engine=ocr_engine,
+                    dossier=dossier,
+                    key_value=result.key_value,
+                    reuse_of=result.reuse_of,
                 )
                 s.add(doc)
                 for name, fv in result.fields.items():
+                    value = None if fv.value is None else str(fv.value)
+                    left, top, width, height = fv.box or (None, None, None, None)
                     s.add(
                         Field(
                             document=doc,
                             name=name,
-                            value=None if fv.value is None else str(fv.value),
+                            value=value,
                             confidence=fv.confidence,
                             status=fv.status,
                             page_no=fv.page_no,
+                            left=left,
+                            top=top,
+                            width=width,
+                            height=height,
+                            value_folded=None if value is None else fold(value)[:255],
+                            origin="ocr",
+                        )
+                    )
+                if result.reuse_of is not None and dossier is not None:
+                    # the dossier was served by a document digitized before: a reuse
+                    s.add(
+                        ReuseEvent(
+                            document_id=result.reuse_of,
+                            dossier_id=dossier.id,
+                            actor="pipeline",
+                            automatic=True,
                         )
                     )
                 for page_no, page in enumerate(result.pages, start=1):
@@ -215,3 +252,28 @@ class Store:
                     detail=detail,
                 )
             )
+
+
+def _dossier_for(s: Session, result: DocumentResult, unit_id: int | None) -> Dossier | None:
+    """The dossier a document belongs to: its own code if it is a receipt, else the code of
+    the receipt in front of it in a stack; created (``origin = receipt``) when new."""
+    receipt = result.doc_type == "dossier_receipt"
+    field = result.fields.get("dossier_code") if receipt else None
+    code = str(field.value) if field is not None and field.status == "ok" else None
+    code = code or result.dossier_code
+    if not code:
+        return None
+    dossier = s.scalars(select(Dossier).where(Dossier.code == code)).first()
+    if dossier is None:
+        dossier = Dossier(code=code, unit_id=unit_id, origin="receipt", status="received")
+        s.add(dossier)
+    if receipt:
+        received = result.fields.get("received_date")
+        procedure = result.fields.get("procedure_name")
+        if dossier.received_on is None and received is not None and received.value:
+            with contextlib.suppress(ValueError):
+                dossier.received_on = dt.date.fromisoformat(str(received.value))
+        if dossier.procedure is None and procedure is not None and procedure.value:
+            dossier.procedure = str(procedure.value)[:300]
+    s.flush()
+    return dossier

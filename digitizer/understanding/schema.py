@@ -80,6 +80,9 @@ class DocumentSchema:
     # headings after which the document records later events, not its own fields
     # ("Những thay đổi sau khi cấp giấy chứng nhận": a later area, a new map sheet)
     ignore_after: tuple[str, ...] = ()
+    # the field that identifies the document (a certificate's serial, a person's ID): a new
+    # scan with the same type and key is a re-scan of a registered document (reuse)
+    key: str | None = None
 
     def field(self, name: str) -> FieldSpec:
         return next(f for f in self.fields if f.name == name)
@@ -227,6 +230,9 @@ def load_schema(path: Path) -> DocumentSchema:
         if spec.name in seen:
             raise _err(path, f"field '{spec.name}'", "is defined twice")
         seen.add(spec.name)
+    key = data.get("key")
+    if key is not None and key not in seen:
+        raise _err(path, "key", f"must name one of its fields (got {key!r})")
     extraction = data.get("extraction", {})
     if not isinstance(extraction, dict) or set(extraction) - {"ignore_after"}:
         raise _err(path, "extraction", "must be a table with only 'ignore_after'")
@@ -248,6 +254,7 @@ def load_schema(path: Path) -> DocumentSchema:
         sections=tuple(sections),
         min_confidence=float(min_conf),
         ignore_after=_strings(path, "extraction.ignore_after", extraction.get("ignore_after")),
+        key=key,
     )
 
 

@@ -61,12 +61,23 @@ class Understanding:
     doc_type_confidence: float
     fields: dict[str, FieldValue] = field(default_factory=dict)
     missing_required: list[str] = field(default_factory=list)
+    key_value: str | None = None  # the schema's key field, when it was read as ok
 
     @property
     def needs_review(self) -> bool:
         return bool(self.missing_required) or any(
             f.status == "needs_review" for f in self.fields.values()
         )
+
+
+def _box(words: Sequence[OcrWord]) -> tuple[int, int, int, int] | None:
+    """The box around the words a value was read from (left, top, width, height)."""
+    if not words:
+        return None
+    left, top = min(w.left for w in words), min(w.top for w in words)
+    right = max(w.left + w.width for w in words)
+    bottom = max(w.top + w.height for w in words)
+    return left, top, right - left, bottom - top
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +177,11 @@ class Understander:
                 round(reading.confidence, 4),
                 "ok" if ok else "needs_review",
                 reading.page,
+                _box(reading.words),
             )
+        key = result.fields.get(schema.key) if schema.key else None
+        if key is not None and key.status == "ok" and key.value is not None:
+            result.key_value = str(key.value)
         return result
 
     # ----------------------------------------------------------------- one field
