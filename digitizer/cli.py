@@ -27,7 +27,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from digitizer import __version__
+from digitizer import __version__, cli_lookup, cli_review, cli_stats
 from digitizer.batch import batch_command
 from digitizer.cli_hotfolder import profiles_app, watch
 from digitizer.config import Layout, default_config_root, default_home
@@ -53,6 +53,9 @@ app.add_typer(classifier_app, name="classifier")
 app.command(name="batch")(batch_command)
 app.add_typer(profiles_app, name="profiles")
 app.command(name="watch")(watch)
+cli_review.register(app)
+cli_lookup.register(app)
+cli_stats.register(app)
 
 err = Console(stderr=True)
 

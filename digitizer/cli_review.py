@@ -1,0 +1,9 @@
+"""``digitizer review`` and ``digitizer audit``: the clerk's queue and the audit chain."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the main app (called once by :mod:`digitizer.cli`)."""
