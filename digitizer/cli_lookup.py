@@ -1,4 +1,4 @@
-"""``digitizer lookup``, ``reuse``, ``dossiers`` and ``units``: finding and reusing digitized data."""
+"""``digitizer lookup``, ``reuse``, ``dossiers``, ``units``: finding and reusing digitized data."""
 
 from __future__ import annotations
 
