@@ -27,12 +27,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from digitizer import __version__, cli_lookup, cli_review, cli_stats
+from digitizer import __version__, cli_lookup, cli_review, cli_signing, cli_stats
 from digitizer.batch import batch_command
 from digitizer.cli_hotfolder import profiles_app, watch
 from digitizer.config import Layout, default_config_root, default_home
 from digitizer.errors import DigitizerError
-from digitizer.keys import describe_certificate, init_demo_keys
 from digitizer.profiles import find_profile
 from digitizer.records import DocumentResult
 from digitizer.runner import Run, collect_inputs, prepare
@@ -46,8 +45,6 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Digitize OSS dossiers: scans in, signed searchable PDF/A out.",
 )
-keys_app = typer.Typer(no_args_is_help=True, help="Signing certificates.")
-app.add_typer(keys_app, name="keys")
 classifier_app = typer.Typer(no_args_is_help=True, help="The learned document-type model.")
 app.add_typer(classifier_app, name="classifier")
 app.command(name="batch")(batch_command)
@@ -56,6 +53,7 @@ app.command(name="watch")(watch)
 cli_review.register(app)
 cli_lookup.register(app)
 cli_stats.register(app)
+cli_signing.register(app)
 
 err = Console(stderr=True)
 
@@ -186,42 +184,6 @@ def _print_summary(
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to do"
     out.print(f"{summary}; {pages} pages in {seconds:.1f} s{rate}")
     out.print(f"signed PDFs: {layout.archive}/<id[:2]>/<id>.pdf\nstore: {url}")
-
-
-@keys_app.command("init")
-def keys_init(ctx: typer.Context) -> None:
-    """Create the demo office CA and signing certificate (only if absent)."""
-    state: _State = ctx.obj
-    state.layout.prepare()
-    keys = init_demo_keys(state.layout.home)
-    info = describe_certificate(keys.p12_path, keys.password())
-    out = Console()
-    out.print(f"demo signing certificate: {keys.p12_path}")
-    out.print(f"  subject: {info.subject}\n  issuer:  {info.issuer}")
-    out.print(f"  valid until: {info.not_after:%Y-%m-%d}")
-    out.print(f"demo CA certificate: {keys.ca_cert_path}")
-    out.print(
-        "[yellow]DEMO keys: not for legal use. A real office sets [signing] pkcs12 in its "
-        "scanner profile to its own certificate.[/]"
-    )
-
-
-@keys_app.command("show")
-def keys_show(
-    ctx: typer.Context,
-    profile: Annotated[str, typer.Option(help="Scanner profile name.")] = "default",
-) -> None:
-    """Show the certificate a profile signs with, and its expiry."""
-    state: _State = ctx.obj
-    prof = find_profile(state.layout.profiles_dir, profile)
-    p12 = prof.signing.pkcs12_path(state.layout.home)
-    info = describe_certificate(p12, prof.signing.password(state.layout.home))
-    out = Console()
-    out.print(
-        f"{p12}\n  subject: {info.subject}\n  issuer:  {info.issuer}\n"
-        f"  serial:  {info.serial}\n  valid:   {info.not_before:%Y-%m-%d} .. "
-        f"{info.not_after:%Y-%m-%d}"
-    )
 
 
 @classifier_app.command("train")
