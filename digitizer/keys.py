@@ -33,14 +33,18 @@ from digitizer.errors import CertificateError
 
 __all__ = [
     "CA_FILE",
+    "EXPIRY_WARNING",
     "PASSWORD_FILE",
     "SIGNER_FILE",
     "CertificateInfo",
     "DemoKeys",
+    "KeyEntry",
     "LoadedPkcs12",
     "certificate_info",
     "describe_certificate",
+    "import_pkcs12",
     "init_demo_keys",
+    "list_keys",
     "load_pkcs12",
     "read_password_file",
 ]
@@ -53,6 +57,7 @@ PASSWORD_FILE = "demo-signer.password"
 _ALL_FILES = (CA_FILE, SIGNER_FILE, PASSWORD_FILE)
 
 _VALIDITY = dt.timedelta(days=5 * 365 + 1)
+EXPIRY_WARNING = dt.timedelta(days=30)  # warn this long before a signing certificate expires
 _ORGANISATION = "digitizer demo"
 _CA_NAME = "DEMO – Digitizer office CA (not for legal use)"
 _SIGNER_NAME = "DEMO – Bộ phận một cửa (not for legal use)"
@@ -85,6 +90,19 @@ class CertificateInfo:
     @property
     def serial_hex(self) -> str:
         return f"{self.serial:X}"
+
+    def status(self, now: dt.datetime | None = None) -> str:
+        """``valid``, ``expiring`` (within :data:`EXPIRY_WARNING`), ``expired`` or
+        ``not_yet_valid``."""
+        now = now or dt.datetime.now(dt.UTC)
+        if now < self.not_before:
+            return "not_yet_valid"
+        if now > self.not_after:
+            return "expired"
+        return "expiring" if self.not_after - now < EXPIRY_WARNING else "valid"
+
+    def days_left(self, now: dt.datetime | None = None) -> int:
+        return (self.not_after - (now or dt.datetime.now(dt.UTC))).days
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,3 +348,62 @@ def init_demo_keys(home: Path) -> DemoKeys:
         _write_new(result.ca_cert_path, ca_cert.public_bytes(serialization.Encoding.PEM), 0o644)
     log.info("created demo signing keys in %s", keys_dir)
     return DemoKeys(result.ca_cert_path, result.p12_path, result.password_path, created=True)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyEntry:
+    """A signing certificate in the keys folder."""
+
+    path: Path
+    info: CertificateInfo
+
+
+def _sidecar(p12: Path) -> Path:
+    """Where the (public) certificate of an imported .p12 is kept, to list it without
+    asking for its password."""
+    return p12.with_suffix(".cert.pem")
+
+
+def list_keys(home: Path) -> list[KeyEntry]:
+    """The .p12 files in ``home/keys`` whose certificate can be read without a secret."""
+    keys_dir = Path(home) / "keys"
+    out: list[KeyEntry] = []
+    for p12 in sorted(keys_dir.glob("*.p12")):
+        sidecar = _sidecar(p12)
+        if sidecar.is_file():
+            cert = x509.load_pem_x509_certificate(sidecar.read_bytes())
+            out.append(KeyEntry(p12, certificate_info(cert)))
+        elif p12.name == SIGNER_FILE and (keys_dir / PASSWORD_FILE).is_file():
+            password = read_password_file(keys_dir / PASSWORD_FILE)
+            out.append(KeyEntry(p12, describe_certificate(p12, password)))
+        else:
+            log.info("%s: certificate not listed (no %s beside it)", p12, sidecar.name)
+    return out
+
+
+def import_pkcs12(source: Path, password: bytes, home: Path, name: str | None) -> KeyEntry:
+    """Copy a checked PKCS#12 file into ``home/keys`` (mode 0600) with its certificate.
+
+    Refuses an expired certificate, a file that does not open with ``password``, and a name
+    already taken (nothing is overwritten).
+    """
+    loaded = load_pkcs12(source, password)
+    info = certificate_info(loaded.certificate)
+    if info.status() == "expired":
+        raise CertificateError(
+            f"the certificate in {source} expired on {info.not_after:%Y-%m-%d}: "
+            "it cannot sign; import the renewed one"
+        )
+    stem = name or Path(source).stem
+    if not stem.replace("-", "").replace("_", "").isalnum():
+        raise CertificateError(f"key name '{stem}' may hold only letters, digits, - and _")
+    keys_dir = Path(home) / "keys"
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    target = keys_dir / f"{stem}.p12"
+    if target.exists():
+        raise CertificateError(f"{target} already exists: choose another --name")
+    _write_new(target, Path(source).read_bytes(), 0o600)
+    pem_bytes = loaded.certificate.public_bytes(serialization.Encoding.PEM)
+    _write_new(_sidecar(target), pem_bytes, 0o644)
+    log.info("imported %s as %s", source, target)
+    return KeyEntry(target, info)

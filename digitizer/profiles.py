@@ -29,22 +29,56 @@ DEMO_KEY = "demo"
 
 @dataclass(frozen=True, slots=True)
 class SigningSettings:
-    """``pkcs12 = "demo"`` uses the demo certificate of ``digitizer keys init``."""
+    """The ``[signing]`` table: which key signs, and how the signature is made to last.
+
+    ``pkcs12 = "demo"`` uses the demo certificate of ``digitizer keys init``.  When
+    ``pkcs11_module`` is set the key lives on a token (USB token, HSM) instead and
+    ``pkcs12`` is ignored; the PIN comes from the variable ``pin_env`` or a prompt, and is
+    never written anywhere.  ``timestamp_url`` makes signatures PAdES B-T (RFC 3161);
+    ``ltv`` adds the chain and revocation data (B-LT) when OCSP/CRL answer.
+    ``trust_roots`` are PEM/DER CA certificates that signatures and timestamps must chain to
+    (for ``ltv`` and ``digitizer verify``); ``chain`` are intermediate certificates to embed
+    when the token does not hold them.
+    """
 
     pkcs12: str
     password_env: str
     password_file: str
     reason: str
     location: str
+    pkcs11_module: str = ""
+    token_label: str = ""
+    key_label: str = ""
+    pin_env: str = "DIGITIZER_TOKEN_PIN"
+    chain: tuple[str, ...] = ()
+    timestamp_url: str = ""
+    ltv: bool = False
+    trust_roots: tuple[str, ...] = ()
 
     @property
     def uses_demo_key(self) -> bool:
-        return self.pkcs12 == DEMO_KEY
+        return self.pkcs12 == DEMO_KEY and not self.uses_token
+
+    @property
+    def uses_token(self) -> bool:
+        return bool(self.pkcs11_module)
 
     def pkcs12_path(self, home: Path) -> Path:
         return (
             home / "keys" / "demo-signer.p12" if self.uses_demo_key else _expand(self.pkcs12, home)
         )
+
+    def module_path(self, home: Path) -> Path:
+        return _expand(self.pkcs11_module, home)
+
+    def chain_paths(self, home: Path) -> tuple[Path, ...]:
+        return tuple(_expand(p, home) for p in self.chain)
+
+    def trust_root_paths(self, home: Path) -> tuple[Path, ...]:
+        """The profile's trust roots, plus the demo CA when it exists (it signs demo files)."""
+        demo_ca = home / "keys" / "demo-ca.pem"
+        extra = (demo_ca,) if demo_ca.is_file() else ()
+        return tuple(_expand(p, home) for p in self.trust_roots) + extra
 
     def password(self, home: Path) -> bytes | None:
         """The PKCS#12 password: environment variable first, then the password file."""
@@ -244,7 +278,7 @@ def load_profile(path: Path) -> ScannerProfile:
     ocr, limits, signing = r.table("ocr"), r.table("limits"), r.table("signing")
     ocr.reject_unknown({"engine"})
     limits.reject_unknown({"max_page_pixels", "max_pages"})
-    signing.reject_unknown({"pkcs12", "password_env", "password_file", "reason", "location"})
+    signing.reject_unknown(_SIGNING_KEYS)
     hot, originals = r.table("hot_folder"), r.table("originals")
     hot.reject_unknown({"paths", "polling", "poll_seconds", "settle_seconds"})
     originals.reject_unknown({"after_success", "processed", "failed"})
@@ -268,13 +302,7 @@ def load_profile(path: Path) -> ScannerProfile:
         jpeg_quality=r.int_("jpeg_quality", 80, 30, 95),
         max_page_pixels=limits.int_("max_page_pixels", 80_000_000, 1_000_000, 400_000_000),
         max_pages=limits.int_("max_pages", 500, 1, 10_000),
-        signing=SigningSettings(
-            pkcs12=signing.str_("pkcs12", DEMO_KEY),
-            password_env=signing.str_("password_env", "DIGITIZER_P12_PASSWORD"),
-            password_file=signing.str_("password_file", ""),
-            reason=signing.str_("reason", "Số hóa hồ sơ, kết quả giải quyết TTHC"),
-            location=signing.str_("location", ""),
-        ),
+        signing=_signing_settings(signing),
         hot_folder=HotFolderSettings(
             paths=tuple(Path(p) for p in hot.str_list("paths", [], allow_empty=True)),
             polling=hot.bool_("polling", False),
@@ -296,6 +324,52 @@ def load_profile(path: Path) -> ScannerProfile:
             window_seconds=float(stacks.int_("window_seconds", 20, 1, 3600)),
         ),
     )
+
+
+_SIGNING_KEYS = {
+    "pkcs12",
+    "password_env",
+    "password_file",
+    "reason",
+    "location",
+    "pkcs11_module",
+    "token_label",
+    "key_label",
+    "pin_env",
+    "chain",
+    "timestamp_url",
+    "ltv",
+    "trust_roots",
+}
+
+
+def _signing_settings(signing: _Reader) -> SigningSettings:
+    settings = SigningSettings(
+        pkcs12=signing.str_("pkcs12", DEMO_KEY),
+        password_env=signing.str_("password_env", "DIGITIZER_P12_PASSWORD"),
+        password_file=signing.str_("password_file", ""),
+        reason=signing.str_("reason", "Số hóa hồ sơ, kết quả giải quyết TTHC"),
+        location=signing.str_("location", ""),
+        pkcs11_module=signing.str_("pkcs11_module", ""),
+        token_label=signing.str_("token_label", ""),
+        key_label=signing.str_("key_label", ""),
+        pin_env=signing.str_("pin_env", "DIGITIZER_TOKEN_PIN"),
+        chain=signing.str_list("chain", [], allow_empty=True),
+        timestamp_url=signing.str_("timestamp_url", ""),
+        ltv=signing.bool_("ltv", False),
+        trust_roots=signing.str_list("trust_roots", [], allow_empty=True),
+    )
+    if settings.uses_token and not (settings.token_label and settings.key_label):
+        raise signing.fail(
+            "pkcs11_module", "needs token_label and key_label (the token and the key on it)"
+        )
+    if settings.timestamp_url and not settings.timestamp_url.startswith(("http://", "https://")):
+        raise signing.fail("timestamp_url", "must be an http:// or https:// URL")
+    if settings.ltv and not settings.timestamp_url:
+        raise signing.fail("ltv", "needs timestamp_url (PAdES B-LT builds on a timestamp)")
+    if settings.ltv and not settings.trust_roots:
+        raise signing.fail("ltv", "needs trust_roots (the CA certificates the chain ends at)")
+    return settings
 
 
 def expand_path(value: Path, home: Path) -> Path:

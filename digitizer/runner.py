@@ -29,9 +29,10 @@ from digitizer.ocr import check_languages, engine_version, find_tessdata
 from digitizer.pipelines import PipelineDefinition, load_pipeline
 from digitizer.profiles import ScannerProfile
 from digitizer.records import DocumentResult
-from digitizer.signing import load_signer
+from digitizer.signing import SignerSpec, open_signer, spec_for_profile
 from digitizer.stages import Job, Worker, WorkerSettings, document_id_for
 from digitizer.store import Store
+from digitizer.timestamping import check_timestamp_server
 from digitizer.understanding.schema import load_schemas
 
 log = logging.getLogger(__name__)
@@ -61,19 +62,30 @@ def prepare(layout: Layout, profile: ScannerProfile) -> RunPlan:
     tessdata = find_tessdata()
     check_languages(profile.languages, tessdata)
     version = engine_version(profile.ocr_engine)
-    p12: Path | None = None
-    password: bytes | None = None
+    spec: SignerSpec | None = None
     if pipeline.runs("sign"):
-        if profile.signing.uses_demo_key:
-            init_demo_keys(layout.home)
-        p12 = profile.signing.pkcs12_path(layout.home)
-        password = profile.signing.password(layout.home)
-        load_signer(p12, password)  # fail now, not in every worker
+        spec = check_signing(layout, profile)
     schemas = load_schemas(layout.schemas_dir) if pipeline.runs("understand") else None
     settings = WorkerSettings(
-        profile, pipeline, tessdata, layout.work, schemas, layout.doctype_model, p12, password
+        profile, pipeline, tessdata, layout.work, schemas, layout.doctype_model, spec
     )
     return RunPlan(layout, profile, pipeline, settings, version)
+
+
+def check_signing(layout: Layout, profile: ScannerProfile) -> SignerSpec:
+    """Open the key (token: log in once) and reach the timestamp server, then let go.
+
+    A missing key, a wrong password or PIN, an absent token, an expired certificate or an
+    unreachable timestamp server stop the run here, before any file is touched; each
+    worker then opens its own signer (its own token session) from the returned spec.
+    """
+    if profile.signing.uses_demo_key:
+        init_demo_keys(layout.home)
+    spec = spec_for_profile(profile.signing, layout.home)
+    open_signer(spec).close()
+    if spec.timestamp_url:
+        check_timestamp_server(spec.timestamp_url)
+    return spec
 
 
 def collect_inputs(paths: Iterable[Path]) -> list[Path]:

@@ -36,7 +36,7 @@ from digitizer.pipelines import PipelineDefinition
 from digitizer.profiles import ColourPolicy, ScannerProfile
 from digitizer.records import DocumentMetadata, DocumentResult, PageRaster, PageResult
 from digitizer.recovery import recover_missed_text
-from digitizer.signing import Signer, load_signer, sign_pdf
+from digitizer.signing import Signer, SignerSpec, open_signer, sign_pdf
 from digitizer.stackfile import read_manifest
 from digitizer.understanding.learned import DocTypeModel
 from digitizer.understanding.schema import SchemaSet
@@ -62,8 +62,7 @@ class WorkerSettings:
     work_dir: Path
     schemas: SchemaSet | None
     doctype_model: Path | None
-    pkcs12: Path | None
-    pkcs12_password: bytes | None
+    signing: SignerSpec | None  # None when the pipeline does not sign
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,8 +186,9 @@ class Worker:
         self.engine = open_engine(profile.ocr_engine, profile.languages, settings.tessdata)
         self.signer: Signer | None = None
         if settings.pipeline.runs("sign"):
-            assert settings.pkcs12 is not None
-            self.signer = load_signer(settings.pkcs12, settings.pkcs12_password)
+            assert settings.signing is not None
+            # one key load / one token session per worker process, for all its documents
+            self.signer = open_signer(settings.signing)
         self.understander: Understander | None = None
         if settings.pipeline.runs("understand") and settings.schemas is not None:
             model = DocTypeModel.load(settings.doctype_model) if settings.doctype_model else None
@@ -197,6 +197,8 @@ class Worker:
 
     def close(self) -> None:
         self.engine.close()
+        if self.signer is not None:
+            self.signer.close()
 
     def process(self, job: Job) -> DocumentResult:
         """Never raises for a bad input: the failure is the result."""

@@ -13,14 +13,21 @@ want_test=0
 runtime_pkgs=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd poppler-utils
               qpdf fonts-dejavu-core fonts-noto-core fonts-freefont-ttf fonts-texgyre
               libtiff6 python3-venv)
-test_pkgs=(libpdfbox2-java libjaxb-api-java libactivation-java default-jre-headless)
+# postgresql: the store's tests run on PostgreSQL too (scripts/postgres.sh);
+# chromium: headless, renders the HTML report in its test;
+# softhsm2: a real PKCS#11 token for the signing tests
+test_pkgs=(libpdfbox2-java libjaxb-api-java libactivation-java default-jre-headless
+           postgresql chromium softhsm2)
 
 pkgs=("${runtime_pkgs[@]}")
 [ "$want_test" = 1 ] && pkgs+=("${test_pkgs[@]}")
 
+# one dpkg-query for all of them: the usual run (everything there) stays quick
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${pkgs[@]}" 2>/dev/null \
+            | awk '$NF == "installed" && $(NF-1) == "ok" {print $1}' | sed 's/:.*//' || true)
 missing=()
 for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  grep -qxF "$p" <<<"$installed" || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   SUDO=""

@@ -38,6 +38,7 @@ from digitizer.hotfolder.arrivals import SettleTracker, is_ignored
 from digitizer.hotfolder.folders import HotFolderLayout, inside
 from digitizer.hotfolder.originals import Originals
 from digitizer.hotfolder.stacks import StackAssembler, cut_stack, page_codes
+from digitizer.pkcs11_token import retry_later
 from digitizer.profiles import ScannerProfile
 from digitizer.records import DocumentResult
 from digitizer.runner import Run
@@ -312,6 +313,16 @@ class Watcher:
     def _file_original(
         self, original: Path, result: DocumentResult | None, sha256: str | None
     ) -> None:
+        if result is not None and result.status == "failed" and retry_later(result.error):
+            # the token is unplugged or the timestamp server is down: not the file's fault.
+            # It stays in the hot folder; the next full scan (every _RESCAN_SECONDS) takes
+            # it again, so signing is retried until the token is back.
+            log.warning(
+                "%s stays queued, retried in %.0f s: %s", original, _RESCAN_SECONDS, result.error
+            )
+            self.taken.discard(original)
+            self.tracker.forget(original)
+            return
         try:
             if result is not None and result.status == "failed":
                 target = self.originals.failed_with(original, result.error or "failed")

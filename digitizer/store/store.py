@@ -1,8 +1,10 @@
 """The store's operations: open, look up by content hash, register, journal.
 
 SQLite at ``$DIGITIZER_HOME/digitizer.db`` by default (embedded, nothing to start);
-any SQLAlchemy URL by setting. One writer (the CLI's main process) registers results,
-so SQLite's single-writer rule is never in the way of the OCR workers.
+PostgreSQL (or any SQLAlchemy URL) by setting. Opening migrates the schema to the newest
+revision (``digitizer.store.migrations``), so a new version just works on an old store.
+One writer (the CLI's main process) registers results, so SQLite's single-writer rule is
+never in the way of the OCR workers.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ import datetime as dt
 import logging
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, insert, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Engine, create_engine, event, insert, make_url, select
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from digitizer.errors import StoreError
 from digitizer.records import DocumentResult
+from digitizer.store.migrations import ensure_head
 from digitizer.store.models import (
-    Base,
     Document,
     Dossier,
     Field,
@@ -38,6 +40,28 @@ def default_url(home: Path) -> str:
     return f"sqlite:///{home / 'digitizer.db'}"
 
 
+def _with_driver(url: str) -> str:
+    """``postgresql://`` means psycopg 3 here: the driver digitizer installs (SQLAlchemy's
+    own default, psycopg2, is not a dependency)."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
+
+
+def _shown_url(url: str) -> str:
+    """The URL for messages and logs: never the password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{exc.__class__.__name__}: {lines[0] if lines else ''}"
+
+
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -51,17 +75,24 @@ class Store:
     """A handle on the store; cheap to keep for a whole run."""
 
     def __init__(self, url: str) -> None:
+        """Open the store at ``url`` and bring its schema to the newest revision
+        (``digitizer.store.migrations``): one query when it is already there."""
         self.url = url
+        shown = _shown_url(url)
         try:
-            self.engine: Engine = create_engine(url, future=True)
-            if self.engine.dialect.name == "sqlite":
-                event.listen(self.engine, "connect", _sqlite_pragmas)
-            Base.metadata.create_all(self.engine)
+            self.engine: Engine = create_engine(_with_driver(url))
+        except (SQLAlchemyError, ImportError) as exc:
+            raise StoreError(f"cannot open the store at {shown}: {_first_line(exc)}") from exc
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        try:
+            ensure_head(self.engine, shown)
         except SQLAlchemyError as exc:
-            raise StoreError(
-                f"cannot open the store at {url}: {exc.__class__.__name__}: "
-                f"{str(exc).splitlines()[0]}"
-            ) from exc
+            self.engine.dispose()
+            raise StoreError(f"cannot open the store at {shown}: {_first_line(exc)}") from exc
+        except StoreError:
+            self.engine.dispose()
+            raise
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def session(self) -> Session:

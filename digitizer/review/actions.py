@@ -1,0 +1,162 @@
+"""A clerk's decisions, saved: accept a value, correct it, and register a finished document.
+
+Each decision is one transaction that first takes the audit chain's write lock
+(:func:`digitizer.store.audit.lock_chain`), then re-reads the field: two clerks on the same
+document are serialised, and a clerk who decided on a value that someone else has changed
+meanwhile is told to look again instead of overwriting it. A value is saved only if it
+passes the field's own rules (:mod:`digitizer.review.checks`); then the field becomes ``ok``
+with ``origin = "clerk"`` (never overwritten by re-indexing) and confidence 1.0, the audit
+chain gets an entry, and a document with nothing left to review becomes ``registered``
+(with its own ``register`` entry).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digitizer.review.checks import check_value
+from digitizer.review.queue import NEEDS_REVIEW, pending_items
+from digitizer.store import audit
+from digitizer.store.models import Document, Field
+from digitizer.store.store import Store
+from digitizer.understanding.schema import SchemaSet
+from digitizer.understanding.vntext import fold
+
+log = logging.getLogger(__name__)
+
+REGISTERED = "registered"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of a decision: saved (with the stored value) or refused (with reasons)."""
+
+    saved: bool
+    value: str | None = None
+    problems: tuple[str, ...] = ()
+    registered: bool = False  # the document has nothing left to review and is registered
+
+
+class Reviewer:
+    """Saves one clerk's decisions; cheap, one per review session."""
+
+    def __init__(
+        self,
+        store: Store,
+        schemas: SchemaSet,
+        actor: str,
+        province_codes: Collection[str],
+        today: dt.date | None = None,
+    ) -> None:
+        self.store = store
+        self.schemas = schemas
+        self.actor = actor
+        self.province_codes = province_codes
+        self.today = today or dt.date.today()
+
+    def accept(self, document_id: str, field_name: str, seen: str | None) -> Outcome:
+        """The value the clerk saw (``seen``) is right as read."""
+        return self._decide(document_id, field_name, None, seen)
+
+    def correct(self, document_id: str, field_name: str, typed: str, seen: str | None) -> Outcome:
+        """The clerk typed the right value in place of ``seen`` (None: nothing was read)."""
+        return self._decide(document_id, field_name, typed, seen)
+
+    def register(self, document_id: str) -> Outcome:
+        """Register a waiting document that has nothing left to review (e.g. its schema
+        changed since it was read)."""
+        with self.store.session() as s, s.begin():
+            audit.lock_chain(s)
+            doc = s.get(Document, document_id)
+            if doc is None:
+                return Outcome(False, problems=("the document is no longer in the store",))
+            if doc.status != NEEDS_REVIEW:
+                return Outcome(False, problems=(f"the document is already {doc.status}",))
+            rows = list(s.scalars(select(Field).where(Field.document_id == doc.id)))
+            if pending_items(rows, self.schemas.get(doc.doc_type)):
+                return Outcome(False, problems=("the document still has fields to review",))
+            self._register(s, doc)
+            return Outcome(True, registered=True)
+
+    def _decide(
+        self, document_id: str, field_name: str, typed: str | None, seen: str | None
+    ) -> Outcome:
+        with self.store.session() as s, s.begin():
+            audit.lock_chain(s)  # first: the re-read below and the change are serialised
+            doc = s.get(Document, document_id)
+            if doc is None:
+                return Outcome(False, problems=("the document is no longer in the store",))
+            schema = self.schemas.get(doc.doc_type)
+            spec = (
+                next((f for f in schema.fields if f.name == field_name), None) if schema else None
+            )
+            if schema is None or spec is None:
+                return Outcome(
+                    False,
+                    problems=(
+                        f"{doc.doc_type} has no field {field_name} in the schemas: "
+                        "its value cannot be checked",
+                    ),
+                )
+            rows = list(s.scalars(select(Field).where(Field.document_id == doc.id)))
+            row = next((f for f in rows if f.name == field_name), None)
+            current = row.value if row is not None else None
+            if current != seen:
+                return Outcome(
+                    False, problems=("someone changed this field meanwhile: look at it again",)
+                )
+            if typed is None and current is None:
+                return Outcome(False, problems=("nothing was read to accept: type the value (c)",))
+            settled = {
+                f.name: f.value
+                for f in rows
+                if f.status == "ok" and f.value is not None and f.name != field_name
+            }
+            raw = typed if typed is not None else current or ""
+            checked = check_value(
+                schema,
+                spec,
+                raw,
+                settled,
+                province_codes=self.province_codes,
+                today=self.today,
+            )
+            if not checked.ok or checked.value is None:
+                return Outcome(False, problems=checked.problems)
+            value = checked.value
+            if row is None:
+                row = Field(document_id=doc.id, name=field_name, page_no=None)
+                s.add(row)
+                rows.append(row)
+            row.value = value
+            row.value_folded = fold(value)[:255]
+            row.status = "ok"
+            row.origin = "clerk"
+            row.confidence = 1.0
+            if schema.key == field_name:
+                doc.key_value = value[:64]
+            audit.append(
+                s,
+                actor=self.actor,
+                action="accept" if typed is None else "correct",
+                document_id=doc.id,
+                field_name=field_name,
+                old_value=current,
+                new_value=value,
+            )
+            registered = False
+            if doc.status == NEEDS_REVIEW and not pending_items(rows, schema):
+                self._register(s, doc)
+                registered = True
+            return Outcome(True, value=value, registered=registered)
+
+    def _register(self, s: Session, doc: Document) -> None:
+        doc.status = REGISTERED
+        audit.append(s, actor=self.actor, action="register", document_id=doc.id)
+        log.info("document %s reviewed and registered", doc.id)

@@ -1,0 +1,148 @@
+"""Fixtures shared by every test file: the store on both of its backends.
+
+The store runs on SQLite (embedded, the default) and on PostgreSQL (a shared server), so
+store tests take ``store_url`` and run once on each. The PostgreSQL server is real:
+
+* ``scripts/test.sh`` starts one (``scripts/postgres.sh``) and exports its URL as
+  ``DIGITIZER_TEST_PG_URL``, so that every xdist worker shares it;
+* a bare ``pytest`` with no such variable starts one per session (per worker) itself, in a
+  temporary folder, and stops it at the end.
+
+Fixtures and helpers other test files use:
+
+``store_url``        (function) parametrized ``[sqlite]`` / ``[postgresql]``: the URL of a
+                     fresh, *empty* database (no tables: ``Store(url)`` creates them), owned
+                     by the test; an SQLite file under ``tmp_path``, or a new database on the
+                     PostgreSQL server, dropped after the test.
+``pg_url``           (function) the same as ``store_url[postgresql]`` alone.
+``new_pg_database``  (session) a callable returning the URL of one more fresh empty
+                     database on the server each time it is called, all dropped at the end
+                     of the session: for module- or class-scoped fixtures (e.g. one store
+                     filled once and queried by many tests).
+``pg_server_url``    (session) the server's own URL; tests never write there.
+``sqlite_url(path)`` a plain function: the SQLite URL of a file.
+
+A database URL given to the CLI goes in ``DIGITIZER_DB_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ENV = "DIGITIZER_TEST_PG_URL"
+PG_SCRIPT = ROOT / "scripts" / "postgres.sh"
+_PG_PREFIX = "digitizer-pg-"  # the folders of servers started here, under the temp folder
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of an SQLite database file."""
+    return f"sqlite:///{path}"
+
+
+def _stop_server(folder: str | Path) -> None:
+    subprocess.run(["bash", str(PG_SCRIPT), "stop", str(folder)], capture_output=True, timeout=120)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stop_orphaned_servers() -> None:
+    """Stop the servers of earlier sessions that were killed before their teardown ran
+    (a timeout, a SIGKILL): a server outlives the pytest that started it."""
+    for owner in Path(tempfile.gettempdir()).glob(f"{_PG_PREFIX}*/owner.pid"):
+        try:
+            os.kill(int(owner.read_text(encoding="utf-8")), 0)
+        except ProcessLookupError:
+            _stop_server(owner.parent)
+        except (OSError, ValueError):
+            continue
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    """The URL of a running PostgreSQL server: ``$DIGITIZER_TEST_PG_URL``, else one started
+    now by scripts/postgres.sh and stopped (and deleted) when the session ends."""
+    given = os.environ.get(PG_ENV)
+    if given:
+        yield given
+        return
+    _stop_orphaned_servers()
+    folder = tempfile.mkdtemp(prefix=_PG_PREFIX)
+    Path(folder, "owner.pid").write_text(str(os.getpid()), encoding="utf-8")
+    proc = subprocess.run(
+        ["bash", str(PG_SCRIPT), "start", folder], capture_output=True, text=True, timeout=600
+    )
+    if proc.returncode != 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.fail(f"scripts/postgres.sh start failed:\n{proc.stderr}", pytrace=False)
+    try:
+        yield proc.stdout.strip().splitlines()[-1]
+    finally:
+        _stop_server(folder)
+
+
+class PgDatabases:
+    """Makes empty databases on the test server; drops them on request or at the end."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url = server_url
+        self._admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+        self._made: set[str] = set()
+
+    def __call__(self) -> str:
+        """The URL of a new empty database."""
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        with self._admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        self._made.add(name)
+        return make_url(self.server_url).set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        """Drop a database this made (open connections to it are ended)."""
+        name = make_url(url).database
+        assert name in self._made, f"{name} was not made by new_pg_database"
+        with self._admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self._made.discard(name)
+
+    def close(self) -> None:
+        for name in sorted(self._made):
+            self.drop(f"postgresql+psycopg:///{name}")
+        self._admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def new_pg_database(pg_server_url: str) -> Iterator[PgDatabases]:
+    """A callable: each call creates an empty database on the server and returns its URL
+    (``new_pg_database.drop(url)`` drops one early). All are dropped at the session end."""
+    databases = PgDatabases(pg_server_url)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture
+def pg_url(new_pg_database: PgDatabases) -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL database for this test alone (dropped after)."""
+    url = new_pg_database()
+    yield url
+    new_pg_database.drop(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a fresh, empty database for this test, once per backend: an SQLite file
+    in ``tmp_path`` (``[sqlite]``) or a new database on the test PostgreSQL server
+    (``[postgresql]``). Select one with ``-k sqlite`` / ``-k postgresql``."""
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path / "store.db")
+    url: str = request.getfixturevalue("pg_url")
+    return url
