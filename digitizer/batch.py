@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Annotated, Literal, Protocol, cast
+from typing import IO, TYPE_CHECKING, Annotated, Literal, Protocol, cast
 
 import typer
 from rich.console import Console
@@ -40,8 +40,10 @@ from digitizer.config import Layout
 from digitizer.errors import ConfigurationError
 from digitizer.profiles import find_profile
 from digitizer.records import DocumentResult
-from digitizer.runner import Run, collect_inputs, prepare
 from digitizer.store import Store
+
+if TYPE_CHECKING:  # the runner pulls in OCR and signing: imported when a batch runs
+    from digitizer.runner import Run
 
 log = logging.getLogger(__name__)
 
@@ -249,6 +251,11 @@ def _clock(seconds: float | None) -> str:
     return "?" if seconds is None else str(dt.timedelta(seconds=round(seconds)))
 
 
+def register(app: typer.Typer) -> None:
+    """Add ``digitizer batch`` to the main app."""
+    app.command(name="batch")(batch_command)
+
+
 def batch_command(
     ctx: typer.Context,
     directory: Annotated[
@@ -285,6 +292,8 @@ def batch_command(
             f"{directory}: {problem}; batch walks a folder of scans "
             "(use 'digitizer process' for single files)"
         )
+    from digitizer.runner import Run, collect_inputs, prepare
+
     plan = prepare(layout, prof)
     files = collect_inputs([directory])
     started_at = dt.datetime.now(dt.UTC)

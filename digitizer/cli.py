@@ -27,17 +27,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from digitizer import __version__, cli_lookup, cli_review, cli_signing, cli_stats
-from digitizer.batch import batch_command
-from digitizer.cli_hotfolder import profiles_app, watch
+from digitizer import __version__, cli_hotfolder, cli_lookup, cli_review, cli_signing, cli_stats
+from digitizer import batch as batch_cli
 from digitizer.config import Layout, default_config_root, default_home
 from digitizer.errors import DigitizerError
 from digitizer.profiles import find_profile
 from digitizer.records import DocumentResult
-from digitizer.runner import Run, collect_inputs, prepare
 from digitizer.store import Store, default_url
-from digitizer.understanding.layout import fold_text
-from digitizer.understanding.learned import train
 from digitizer.understanding.schema import load_schemas
 
 app = typer.Typer(
@@ -47,9 +43,8 @@ app = typer.Typer(
 )
 classifier_app = typer.Typer(no_args_is_help=True, help="The learned document-type model.")
 app.add_typer(classifier_app, name="classifier")
-app.command(name="batch")(batch_command)
-app.add_typer(profiles_app, name="profiles")
-app.command(name="watch")(watch)
+batch_cli.register(app)
+cli_hotfolder.register(app)
 cli_review.register(app)
 cli_lookup.register(app)
 cli_stats.register(app)
@@ -108,6 +103,8 @@ def process(
     """Process files now: OCR, PDF/A, sign, register. Originals are never changed."""
     state: _State = ctx.obj
     prof = find_profile(state.layout.profiles_dir, profile)
+    from digitizer.runner import Run, collect_inputs, prepare  # heavy: OCR, signing
+
     plan = prepare(state.layout, prof)
     files = collect_inputs(paths)
     store = Store(state.store_url)
@@ -194,6 +191,9 @@ def classifier_train(
     """Train the document-type model from the store's confirmed documents."""
     state: _State = ctx.obj
     state.layout.prepare()
+    from digitizer.understanding.layout import fold_text
+    from digitizer.understanding.learned import train  # heavy: scikit-learn
+
     schemas = load_schemas(state.layout.schemas_dir)
     store = Store(state.store_url)
     confirmed = store.confirmed_documents()

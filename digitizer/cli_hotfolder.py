@@ -19,11 +19,9 @@ from rich.table import Table
 from digitizer.config import Layout
 from digitizer.errors import DigitizerError
 from digitizer.hotfolder.folders import hot_folder_layout
-from digitizer.hotfolder.watcher import Watcher
 from digitizer.pipelines import load_pipeline
 from digitizer.profiles import find_profile, load_profile
 from digitizer.records import DocumentResult
-from digitizer.runner import Run, prepare
 from digitizer.store import Store
 
 log = logging.getLogger(__name__)
@@ -37,6 +35,12 @@ _COLOURS = {"registered": "green", "needs_review": "magenta", "duplicate": "yell
 def _layout(ctx: typer.Context) -> tuple[Layout, str]:
     state: Any = ctx.obj
     return state.layout, state.store_url
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``digitizer watch`` and ``digitizer profiles`` to the main app."""
+    app.command(name="watch")(watch)
+    app.add_typer(profiles_app, name="profiles")
 
 
 def watch(
@@ -56,6 +60,9 @@ def watch(
     folders = hot_folder_layout(prof, layout.home)
     for folder in folders.inputs:
         folder.mkdir(parents=True, exist_ok=True)
+    from digitizer.hotfolder.watcher import Watcher  # heavy: OCR, signing
+    from digitizer.runner import Run, prepare
+
     plan = prepare(layout, prof)
     store = Store(url)
     n_workers = workers if workers > 0 else (os.cpu_count() or 1)

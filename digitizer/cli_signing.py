@@ -21,9 +21,6 @@ from digitizer.keys import (
     list_keys,
 )
 from digitizer.profiles import find_profile
-from digitizer.signing import open_signer, spec_for_profile
-from digitizer.timestamping import load_certificates
-from digitizer.verify import store_lookup, verify_file
 
 keys_app = typer.Typer(no_args_is_help=True, help="Signing certificates.")
 _JSON = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -84,6 +81,8 @@ def keys_show(ctx: typer.Context, profile: _PROFILE = "default", as_json: _JSON 
     prof = find_profile(state.layout.profiles_dir, profile)
     signing = prof.signing
     if signing.uses_token:
+        from digitizer.signing import open_signer, spec_for_profile  # heavy: pyHanko
+
         signer = open_signer(spec_for_profile(signing, state.layout.home))
         signer.close()
         source, info = str(signer.source), signer.certificate
@@ -174,6 +173,9 @@ def verify(
     """Check signatures, timestamps, the PDF/A claim and that the store registered the file."""
     state: Any = ctx.obj
     prof = find_profile(state.layout.profiles_dir, profile)
+    from digitizer.timestamping import load_certificates  # heavy: pyHanko
+    from digitizer.verify import store_lookup, verify_file
+
     roots = load_certificates(prof.signing.trust_root_paths(state.layout.home))
     lookup = store_lookup(state.store_url)
     failed = 0

@@ -122,11 +122,7 @@ class Run:
         self.store = store
         self.workers = max(1, workers)
         profile = plan.profile
-        self.unit_id = (
-            store.ensure_unit(profile.unit_code, profile.unit_name or profile.unit_code)
-            if profile.unit_code
-            else None
-        )
+        self.unit_id = store.unit_id(profile.unit_code) if profile.unit_code else None
 
     def results(
         self, files: list[Path], on_start: Callable[[Path], None] | None = None

@@ -107,7 +107,14 @@ class Document(Base):
         back_populates="document", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (Index("ix_documents_type_key", "doc_type", "key_value"),)
+    __table_args__ = (
+        Index("ix_documents_type_key", "doc_type", "key_value"),
+        # the rates: a dossier's documents by status, and a commune's documents by type
+        Index("ix_documents_dossier_status", "dossier_id", "status"),
+        Index(
+            "ix_documents_unit_type_status_created", "unit_id", "doc_type", "status", "created_at"
+        ),
+    )
 
 
 class Page(Base):
@@ -176,7 +183,13 @@ class Field(Base):
     __table_args__ = (
         UniqueConstraint("document_id", "name", name="uq_field_name"),
         Index("ix_fields_name_value", "name", "value"),
-        Index("ix_fields_name_folded", "name", "value_folded"),
+        # text_pattern_ops: PostgreSQL can use it for LIKE 'prefix%' in any collation
+        Index(
+            "ix_fields_name_folded",
+            "name",
+            "value_folded",
+            postgresql_ops={"value_folded": "text_pattern_ops"},
+        ),
     )
 
 

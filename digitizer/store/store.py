@@ -35,6 +35,9 @@ from digitizer.understanding.vntext import fold
 
 log = logging.getLogger(__name__)
 
+# Field values are indexed with their name; PostgreSQL's B-tree takes at most ~2,700 bytes.
+_MAX_FIELD_CHARS = 600
+
 
 def default_url(home: Path) -> str:
     return f"sqlite:///{home / 'digitizer.db'}"
@@ -127,8 +130,17 @@ class Store:
                 out.append((doc_type, " ".join(words)))
             return out
 
+    def unit_id(self, code: str) -> int:
+        """The id of today's unit with this code; an unknown code is an error, never a new
+        unit (the units list is data: ``digitizer units import``)."""
+        from digitizer.units import UnitIndex  # units imports the store's models
+
+        with self.session() as s:
+            return UnitIndex(s).require(code).id
+
     def ensure_unit(self, code: str, name: str, level: str = "commune") -> int:
-        """The id of a unit declared by a profile, adding it the first time it is seen."""
+        """The id of a unit, added if absent (fixtures and imports; a profile's code goes
+        through :meth:`unit_id`, which refuses an unknown one)."""
         with self.session() as s, s.begin():
             unit = s.scalars(
                 select(Unit).where(Unit.code == code, Unit.level == level, Unit.valid_to.is_(None))
@@ -190,6 +202,11 @@ class Store:
                 s.add(doc)
                 for name, fv in result.fields.items():
                     value = None if fv.value is None else str(fv.value)
+                    status = fv.status
+                    if value is not None and len(value) > _MAX_FIELD_CHARS:
+                        # no real field is this long: an extraction that ran on; a clerk looks
+                        value, status = value[:_MAX_FIELD_CHARS], "needs_review"
+                        doc.status = "needs_review"
                     left, top, width, height = fv.box or (None, None, None, None)
                     s.add(
                         Field(
@@ -197,7 +214,7 @@ class Store:
                             name=name,
                             value=value,
                             confidence=fv.confidence,
-                            status=fv.status,
+                            status=status,
                             page_no=fv.page_no,
                             left=left,
                             top=top,

@@ -87,6 +87,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("reuse_of", sa.String(length=32), nullable=True))
         batch_op.create_index("ix_documents_dossier_id", ["dossier_id"], unique=False)
         batch_op.create_index("ix_documents_type_key", ["doc_type", "key_value"], unique=False)
+        batch_op.create_index("ix_documents_dossier_status", ["dossier_id", "status"])
+        batch_op.create_index(
+            "ix_documents_unit_type_status_created",
+            ["unit_id", "doc_type", "status", "created_at"],
+        )
         # the name PostgreSQL gives the constraint when create_all makes it
         batch_op.create_foreign_key("documents_dossier_id_fkey", "dossiers", ["dossier_id"], ["id"])
 
@@ -100,7 +105,13 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("origin", sa.String(length=8), nullable=False, server_default="ocr")
         )
-        batch_op.create_index("ix_fields_name_folded", ["name", "value_folded"], unique=False)
+        # text_pattern_ops: PostgreSQL can use the index for LIKE 'prefix%' in any collation
+        batch_op.create_index(
+            "ix_fields_name_folded",
+            ["name", "value_folded"],
+            unique=False,
+            postgresql_ops={"value_folded": "text_pattern_ops"},
+        )
         batch_op.create_index("ix_fields_name_value", ["name", "value"], unique=False)
 
     _fold_existing_values()
@@ -143,6 +154,8 @@ def downgrade() -> None:
 
     with op.batch_alter_table("documents") as batch_op:
         batch_op.drop_constraint("documents_dossier_id_fkey", type_="foreignkey")
+        batch_op.drop_index("ix_documents_unit_type_status_created")
+        batch_op.drop_index("ix_documents_dossier_status")
         batch_op.drop_index("ix_documents_type_key")
         batch_op.drop_index("ix_documents_dossier_id")
         for column in ("reuse_of", "key_value", "dossier_id"):
