@@ -16,10 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from digitizer.store import Store, default_url
+from digitizer.store import Store, default_url, progress
+from digitizer.store.lookup import record_reuse
 from digitizer.store.models import Document, Dossier, ReuseEvent, Unit
 from digitizer.store.rates import BadPeriodError, UnknownUnitError, commune_rates
+from tests.test_store_backends import _result
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,6 +117,8 @@ def fill_store(store: Store) -> dict[str, int]:
         s.flush()
         for dossier_id in (d1, d4):  # d4 reused the 2023 birth certificate, scanned nothing
             s.add(ReuseEvent(document_id=earlier.id, dossier_id=dossier_id, actor="clerk-lan"))
+        s.flush()
+        progress.refresh_all(s)  # rows added directly: derive what the store's writes keep
     return {"a": a, "b": b}
 
 
@@ -240,3 +245,27 @@ def test_stats_command_refuses_bad_input(tmp_path: Path) -> None:
         assert done.returncode == 2, (bad, done.stdout, done.stderr)
         assert needle in done.stderr and len(done.stderr.strip().splitlines()) == 1
         assert done.stdout == ""
+
+
+def test_a_dossiers_progress_follows_registration_review_and_reuse(store_url: str) -> None:
+    """The flags the rates read are kept by the store's own writes, not set by hand."""
+    store = Store(store_url)
+    code = "000.12.24.H07-240315-0001"
+
+    def flags() -> tuple[bool, bool, bool]:
+        with store.session() as s:
+            d = s.scalars(select(Dossier).where(Dossier.code == code)).one()
+            return d.digitized, d.awaiting_review, d.reused
+
+    register = {"profile": "default", "pdfa_level": "2b", "ocr_engine": "t", "unit_id": None}
+    store.register(_result("a" * 16, "a", status="needs_review", dossier_code=code), **register)
+    assert flags() == (False, True, False)  # signed and stored, data not yet confirmed
+    store.register(_result("b" * 16, "b", dossier_code=code), **register)
+    assert flags() == (True, False, False)
+    with store.session() as s, s.begin():
+        dossier = s.scalars(select(Dossier).where(Dossier.code == code)).one()
+        record_reuse(s, s.get(Document, "a" * 16), dossier, "clerk-lan")  # type: ignore[arg-type]
+    assert flags() == (True, False, True)
+    report = commune_rates(store)
+    assert (report.total.received, report.total.digitized, report.total.reused) == (1, 1, 1)
+    store.close()

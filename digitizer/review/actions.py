@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from digitizer.review.checks import check_value
 from digitizer.review.queue import NEEDS_REVIEW, pending_items
-from digitizer.store import audit
+from digitizer.store import audit, progress
 from digitizer.store.models import Document, Field
 from digitizer.store.store import Store
 from digitizer.understanding.schema import SchemaSet
@@ -158,5 +158,6 @@ class Reviewer:
 
     def _register(self, s: Session, doc: Document) -> None:
         doc.status = REGISTERED
+        progress.refresh(s, doc.dossier_id)  # its dossier may now count as digitized
         audit.append(s, actor=self.actor, action="register", document_id=doc.id)
         log.info("document %s reviewed and registered", doc.id)

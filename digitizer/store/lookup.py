@@ -60,7 +60,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from digitizer.store import audit
+from digitizer.store import audit, progress
 from digitizer.store.models import Document, Dossier, Field, OcrWordRow, Page, ReuseEvent, Unit
 from digitizer.understanding.schema import SchemaSet
 from digitizer.understanding.vntext import fold
@@ -392,7 +392,7 @@ def record_reuse(
         return ReuseOutcome(document.id, dossier.code, earlier.actor, earlier.id, created=False)
     event = ReuseEvent(document_id=document.id, dossier_id=dossier.id, actor=actor, automatic=False)
     session.add(event)
-    session.flush()
+    progress.refresh(session, dossier.id)
     audit.append(
         session, actor=actor, action="reuse", document_id=document.id, new_value=dossier.code
     )

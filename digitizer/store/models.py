@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -70,8 +71,19 @@ class Dossier(Base):
     status: Mapped[str] = mapped_column(String(16), default="received")
     origin: Mapped[str] = mapped_column(String(16))  # receipt | import
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # its progress, derived from its documents and reuse events (digitizer.store.progress)
+    digitized: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    awaiting_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     documents: Mapped[list[Document]] = relationship(back_populates="dossier")
+
+    __table_args__ = (
+        # the rates: one pass over this index answers every commune of a period
+        Index(
+            "ix_dossiers_rates", "unit_id", "received_on", "digitized", "awaiting_review", "reused"
+        ),
+    )
 
 
 class Document(Base):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from digitizer.errors import StoreError
 from digitizer.records import DocumentResult
+from digitizer.store import progress
 from digitizer.store.migrations import ensure_head
 from digitizer.store.models import (
     Document,
@@ -234,6 +235,8 @@ class Store:
                             automatic=True,
                         )
                     )
+                if dossier is not None:
+                    progress.refresh(s, dossier.id)
                 for page_no, page in enumerate(result.pages, start=1):
                     row = Page(
                         document=doc,

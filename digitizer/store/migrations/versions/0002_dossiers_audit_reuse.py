@@ -56,6 +56,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("origin", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("digitized", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("awaiting_review", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("reused", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.ForeignKeyConstraint(["unit_id"], ["units.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("code"),
@@ -63,6 +66,10 @@ def upgrade() -> None:
     with op.batch_alter_table("dossiers") as batch_op:
         batch_op.create_index("ix_dossiers_received_on", ["received_on"], unique=False)
         batch_op.create_index("ix_dossiers_unit_id", ["unit_id"], unique=False)
+        batch_op.create_index(
+            "ix_dossiers_rates",
+            ["unit_id", "received_on", "digitized", "awaiting_review", "reused"],
+        )
 
     op.create_table(
         "reuse_events",
