@@ -39,6 +39,13 @@ class SigningSettings:
     ``trust_roots`` are PEM/DER CA certificates that signatures and timestamps must chain to
     (for ``ltv`` and ``digitizer verify``); ``chain`` are intermediate certificates to embed
     when the token does not hold them.
+
+    ``visible_stamp`` puts a stamp on page 1: "Ký bởi: <stamp_office>", the signing time
+    and a QR code of the document id (the lookup code).  ``stamp_office`` defaults to the
+    profile's ``unit_name``.  The box is ``stamp_width_mm`` x ``stamp_height_mm``,
+    ``stamp_margin_mm`` from the page edges at ``stamp_position``; the default (75 x 16 mm,
+    3 mm from the bottom-right corner) sits inside the 20 mm bottom margin that
+    administrative documents keep (Nghị định 30/2020), so it covers no text.
     """
 
     pkcs12: str
@@ -54,6 +61,12 @@ class SigningSettings:
     timestamp_url: str = ""
     ltv: bool = False
     trust_roots: tuple[str, ...] = ()
+    visible_stamp: bool = False
+    stamp_office: str = ""
+    stamp_position: str = "bottom-right"
+    stamp_width_mm: float = 75.0
+    stamp_height_mm: float = 16.0
+    stamp_margin_mm: float = 3.0
 
     @property
     def uses_demo_key(self) -> bool:
@@ -302,7 +315,7 @@ def load_profile(path: Path) -> ScannerProfile:
         jpeg_quality=r.int_("jpeg_quality", 80, 30, 95),
         max_page_pixels=limits.int_("max_page_pixels", 80_000_000, 1_000_000, 400_000_000),
         max_pages=limits.int_("max_pages", 500, 1, 10_000),
-        signing=_signing_settings(signing),
+        signing=_signing_settings(signing, unit_name=r.str_("unit_name", "")),
         hot_folder=HotFolderSettings(
             paths=tuple(Path(p) for p in hot.str_list("paths", [], allow_empty=True)),
             polling=hot.bool_("polling", False),
@@ -340,10 +353,17 @@ _SIGNING_KEYS = {
     "timestamp_url",
     "ltv",
     "trust_roots",
+    "visible_stamp",
+    "stamp_office",
+    "stamp_position",
+    "stamp_width_mm",
+    "stamp_height_mm",
+    "stamp_margin_mm",
 }
+_STAMP_POSITIONS = ("bottom-right", "bottom-left", "top-right", "top-left")
 
 
-def _signing_settings(signing: _Reader) -> SigningSettings:
+def _signing_settings(signing: _Reader, *, unit_name: str) -> SigningSettings:
     settings = SigningSettings(
         pkcs12=signing.str_("pkcs12", DEMO_KEY),
         password_env=signing.str_("password_env", "DIGITIZER_P12_PASSWORD"),
@@ -358,7 +378,19 @@ def _signing_settings(signing: _Reader) -> SigningSettings:
         timestamp_url=signing.str_("timestamp_url", ""),
         ltv=signing.bool_("ltv", False),
         trust_roots=signing.str_list("trust_roots", [], allow_empty=True),
+        visible_stamp=signing.bool_("visible_stamp", False),
+        stamp_office=signing.str_("stamp_office", unit_name).strip(),
+        stamp_position=signing.str_("stamp_position", "bottom-right", _STAMP_POSITIONS),
+        stamp_width_mm=float(signing.int_("stamp_width_mm", 75, 40, 200)),
+        stamp_height_mm=float(signing.int_("stamp_height_mm", 16, 10, 80)),
+        stamp_margin_mm=float(signing.int_("stamp_margin_mm", 3, 0, 50)),
     )
+    if settings.visible_stamp and not settings.stamp_office:
+        raise signing.fail(
+            "visible_stamp", "needs stamp_office (or unit_name) for the 'Ký bởi:' line"
+        )
+    if len(settings.stamp_office) > 100:
+        raise signing.fail("stamp_office", "must be at most 100 characters (it fits the stamp)")
     if settings.uses_token and not (settings.token_label and settings.key_label):
         raise signing.fail(
             "pkcs11_module", "needs token_label and key_label (the token and the key on it)"

@@ -44,7 +44,15 @@ from digitizer.errors import CertificateError, SigningError
 from digitizer.keys import EXPIRY_WARNING, CertificateInfo, certificate_info, load_pkcs12
 from digitizer.pkcs11_token import UNAVAILABLE, TokenKey, TokenSpec, is_token_error, read_pin
 from digitizer.profiles import SigningSettings
-from digitizer.stamp import add_invisible_field, free_field_name, install_xmp_sync
+from digitizer.stamp import (
+    StampSpec,
+    add_invisible_field,
+    add_stamp_field,
+    free_field_name,
+    install_xmp_sync,
+    stamp_font_path,
+    stamp_style,
+)
 from digitizer.timestamping import (
     add_validation_data,
     load_certificates,
@@ -99,6 +107,7 @@ class SignerSpec:
     timestamp_url: str = ""
     ltv: bool = False
     trust_roots: tuple[Path, ...] = ()
+    stamp: StampSpec | None = None
 
     def describe(self) -> str:
         return self.token.describe() if self.token is not None else str(self.p12)
@@ -117,6 +126,7 @@ class Signer:
     _timestamp_url: str = ""
     _ltv_roots: list[asn1_x509.Certificate] | None = None
     _chain: list[asn1_x509.Certificate] = field(default_factory=list)
+    _stamp: StampSpec | None = None
 
     def check_validity(self, now: dt.datetime | None = None) -> None:
         """Raise :class:`CertificateError` if the certificate is not valid at ``now``."""
@@ -267,26 +277,41 @@ def open_signer(spec: SignerSpec) -> Signer:
         signer._bytes_reserved += _TIMESTAMP_ROOM
         if spec.ltv:
             signer._ltv_roots = load_certificates(spec.trust_roots)
+    if spec.stamp is not None:
+        stamp_font_path()  # a missing font is a set-up problem: say so before any document
+        signer._stamp = spec.stamp
     signer._bytes_reserved += signer._bytes_reserved % 2  # pyHanko wants an even count
     cert = signer.certificate
     log.debug("signing with %s (%s, serial %X)", signer.source, cert.subject, cert.serial)
     return signer
 
 
-def _sign_once(signer: Signer, src: Path, tmp: Path, meta: signers.PdfSignatureMetadata) -> None:
+def _sign_once(
+    signer: Signer, src: Path, tmp: Path, meta: signers.PdfSignatureMetadata, lookup_code: str
+) -> None:
     with src.open("rb") as inf:
         writer = IncrementalPdfFileWriter(inf)
         install_xmp_sync(writer)
         field_name = free_field_name(writer)
-        add_invisible_field(writer, field_name)
+        if signer._stamp is None:
+            add_invisible_field(writer, field_name)
+        else:
+            add_stamp_field(writer, field_name, signer._stamp)
         meta = dataclasses.replace(meta, field_name=field_name)
+        pdf_signer = signers.PdfSigner(
+            meta,
+            signer=signer.pyhanko_signer(),
+            timestamper=signer._timestamper,
+            stamp_style=stamp_style() if signer._stamp is not None else None,
+        )
+        text_params = (
+            {"office": signer._stamp.office, "url": lookup_code} if signer._stamp else None
+        )
         with tmp.open("x+b") as outf:
-            signers.sign_pdf(
+            pdf_signer.sign_pdf(
                 writer,
-                meta,
-                signer=signer.pyhanko_signer(),
-                timestamper=signer._timestamper,
                 bytes_reserved=signer._bytes_reserved,
+                appearance_text_params=text_params,
                 output=outf,
             )
             outf.flush()
@@ -310,8 +335,13 @@ def sign_pdf(
     reason: str,
     location: str | None,
     contact: str | None = None,
+    lookup_code: str | None = None,
 ) -> str:
-    """Sign ``src`` into ``dst``: PAdES (ETSI.CAdES.detached, SHA-256), invisible.
+    """Sign ``src`` into ``dst``: PAdES (ETSI.CAdES.detached, SHA-256).
+
+    Invisible, unless the signer has a visible stamp: then page 1 shows the office, the
+    signing time and a QR code of ``lookup_code`` (by default the document id, which is
+    the stem of ``dst``: what ``digitizer lookup`` and the store know it by).
 
     Returns the level reached: ``B-B``, ``B-T``, or ``B-LT`` (``B-T`` with a warning when
     B-LT was asked for but the revocation data could not be fetched).  ``dst`` appears
@@ -334,7 +364,7 @@ def sign_pdf(
         contact_info=contact,
     )
     try:
-        _sign_once(signer, src, tmp, meta)
+        _sign_once(signer, src, tmp, meta, lookup_code or dst.stem)
         if signer._ltv_roots is not None:
             try:
                 add_validation_data(tmp, signer._ltv_roots)
@@ -378,6 +408,18 @@ def sign_pdf(
     return level
 
 
+def _stamp_spec(settings: SigningSettings) -> StampSpec | None:
+    if not settings.visible_stamp:
+        return None
+    return StampSpec(
+        office=settings.stamp_office,
+        position=settings.stamp_position,
+        width_mm=settings.stamp_width_mm,
+        height_mm=settings.stamp_height_mm,
+        margin_mm=settings.stamp_margin_mm,
+    )
+
+
 def spec_for_profile(settings: SigningSettings, home: Path) -> SignerSpec:
     """The :class:`SignerSpec` a profile's ``[signing]`` table describes.
 
@@ -389,6 +431,7 @@ def spec_for_profile(settings: SigningSettings, home: Path) -> SignerSpec:
         "timestamp_url": settings.timestamp_url,
         "ltv": settings.ltv,
         "trust_roots": settings.trust_root_paths(home),
+        "stamp": _stamp_spec(settings),
     }
     if settings.uses_token:
         token = TokenSpec(
