@@ -27,7 +27,15 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from digitizer import __version__, cli_hotfolder, cli_lookup, cli_review, cli_signing, cli_stats
+from digitizer import (
+    __version__,
+    cli_hotfolder,
+    cli_lookup,
+    cli_reindex,
+    cli_review,
+    cli_signing,
+    cli_stats,
+)
 from digitizer import batch as batch_cli
 from digitizer.config import Layout, default_config_root, default_home
 from digitizer.errors import DigitizerError
@@ -49,6 +57,7 @@ cli_review.register(app)
 cli_lookup.register(app)
 cli_stats.register(app)
 cli_signing.register(app)
+cli_reindex.register(app)
 
 err = Console(stderr=True)
 

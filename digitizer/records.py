@@ -109,6 +109,7 @@ class DocumentResult:
     dossier_code: str | None = None  # the dossier a receipt in the same stack linked it to
     key_value: str | None = None  # the value of its type's key field (schema ``key``)
     reuse_of: str | None = None  # an already registered document of the same type and key
+    schema_version: int | None = None  # the version of its type's schema when understood
 
     def to_json(self) -> dict[str, object]:
         return {

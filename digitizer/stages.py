@@ -345,6 +345,8 @@ class Worker:
             result.doc_type_confidence = found.doc_type_confidence
             result.fields = found.fields
             result.key_value = found.key_value
+            schema = self.understander.schemas.get(found.doc_type)
+            result.schema_version = schema.version if schema is not None else None
             self._needs_review = found.needs_review
 
 

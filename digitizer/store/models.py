@@ -110,6 +110,9 @@ class Document(Base):
     # the value of the type's key field (schema ``key``): how a re-scan is recognised
     key_value: Mapped[str | None] = mapped_column(String(64))
     reuse_of: Mapped[str | None] = mapped_column(String(32))  # an earlier document, same key
+    # the version of its type's schema it was understood with (``digitizer reindex`` re-reads
+    # a document whose type's schema has another version now); None: not yet known
+    schema_version: Mapped[int | None] = mapped_column(Integer)
 
     dossier: Mapped[Dossier | None] = relationship(back_populates="documents")
     pages: Mapped[list[Page]] = relationship(

@@ -199,6 +199,7 @@ class Store:
                     dossier=dossier,
                     key_value=result.key_value,
                     reuse_of=result.reuse_of,
+                    schema_version=result.schema_version,
                 )
                 s.add(doc)
                 for name, fv in result.fields.items():

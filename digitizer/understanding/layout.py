@@ -11,6 +11,7 @@ characters and to the words (and their boxes and confidences) under them.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,10 @@ def fold_char(ch: str) -> str:
     return base if len(base) == 1 else ch
 
 
+@functools.lru_cache(maxsize=65536)
 def fold_text(text: str) -> str:
+    """Folded per character (same length as ``text``). Cached: label matching folds the same
+    lines and labels thousands of times per document, and re-indexing runs it on millions."""
     return "".join(fold_char(c) for c in text)
 
 
