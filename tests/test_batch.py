@@ -5,18 +5,17 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from digitizer.pipelines import load_pipeline
 from digitizer.profiles import find_profile
+from tests.cli import run_digitizer as _digitizer
 from tests.test_cli_process import CONTRACT_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,18 +29,6 @@ GOOD = {
 CORRUPT = "1996/torn.tif"
 COPY = "1997/copy of hồ sơ 01.tif"  # same content as 1995/hồ sơ 01.tif
 IGNORED = (".thumbs/x.png", "1997/.hidden.tif", "~$lock.tif", "notes.txt")
-
-
-def _digitizer(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, DIGITIZER_HOME=str(home), OMP_THREAD_LIMIT="1")
-    env.pop("DIGITIZER_DB_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "digitizer", "--config", str(ROOT), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
 
 
 def _sha(path: Path) -> str:

@@ -14,7 +14,9 @@ from PIL import Image
 
 from digitizer.blank import is_blank
 from samples.degrade import Degradation, make_paper, sensor, to_mode
-from tests.test_cli_process import SCANS, _digitizer, _json_lines
+from tests.cli import json_lines as _json_lines
+from tests.cli import run_digitizer as _digitizer
+from tests.test_cli_process import SCANS
 
 DPI = 300
 H, W = 3508, 2480

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pikepdf
 import pytest
 
 from tests.checkers import pdfsig_valid, pdftotext, preflight_a1b
+from tests.cli import json_lines as _json_lines
+from tests.cli import run_digitizer as _digitizer
 
 ROOT = Path(__file__).resolve().parent.parent
 SCANS = ROOT / "samples" / "scans"
@@ -33,24 +33,6 @@ CONTRACT_KEYS = {
     "reuse_of",
     "output",
 }
-
-
-def _digitizer(
-    home: Path, *args: str, config: Path = ROOT, env_extra: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, DIGITIZER_HOME=str(home), OMP_THREAD_LIMIT="1", **(env_extra or {}))
-    env.pop("DIGITIZER_DB_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "digitizer", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-
-
-def _json_lines(stdout: str) -> list[dict[str, object]]:
-    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
 
 
 def _sha(path: Path) -> str:

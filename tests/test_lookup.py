@@ -8,11 +8,9 @@ the OCR words are what the pipeline would have stored.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import struct
 import subprocess
-import sys
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -34,6 +32,7 @@ from digitizer.store.lookup import (
 )
 from digitizer.store.models import AuditEntry, Dossier, ReuseEvent
 from digitizer.understanding.schema import SchemaSet, load_schemas
+from tests.cli import run_digitizer
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = load_schemas(ROOT / "schemas")
@@ -221,18 +220,6 @@ def test_reuse_is_recorded_once_with_an_audit_entry(filled: tuple[Store, dict[st
 # ---------------------------------------------------------------- the real CLI
 
 
-def _digitizer(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, DIGITIZER_HOME=str(home), OMP_THREAD_LIMIT="1", USER="clerk1")
-    env.pop("DIGITIZER_DB_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "digitizer", "--config", str(ROOT), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-
-
 def _with_text_chunk(src: Path, dst: Path) -> None:
     """A copy of a PNG with one more metadata chunk: same picture, another SHA-256 (a
     second scan of the same paper, as far as the store can tell)."""
@@ -302,3 +289,7 @@ def test_second_scan_of_a_certificate_reports_reuse_of_and_is_found(tmp_path: Pa
         "event_id": 1,
         "created": True,
     }
+
+
+def _digitizer(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_digitizer(home, *args, env_extra={"USER": "clerk1"})

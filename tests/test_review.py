@@ -38,6 +38,7 @@ from digitizer.store.audit import verify_chain
 from digitizer.store.models import AuditEntry, Document, Field
 from digitizer.understanding.schema import SchemaSet, load_schemas
 from digitizer.understanding.validate import load_province_codes
+from tests.cli import run_digitizer as _digitizer
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = load_schemas(ROOT / "schemas")
@@ -414,18 +415,6 @@ _INVALID = {
     "phone": "call me",
     "gender": "maybe",
 }
-
-
-def _digitizer(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, DIGITIZER_HOME=str(home), OMP_THREAD_LIMIT="1")
-    env.pop("DIGITIZER_DB_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "digitizer", "--config", str(ROOT), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
 
 
 @pytest.fixture(scope="module")

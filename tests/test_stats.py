@@ -9,9 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from digitizer.store import Store, default_url, progress
 from digitizer.store.lookup import record_reuse
 from digitizer.store.models import Document, Dossier, ReuseEvent, Unit
 from digitizer.store.rates import BadPeriodError, UnknownUnitError, commune_rates
+from tests.cli import run_digitizer
 from tests.test_store_backends import _result
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,20 +195,6 @@ def test_unknown_unit_and_reversed_period_are_errors(rates_store: Store) -> None
         commune_rates(rates_store, date_from=APRIL, date_to=MARCH)
 
 
-def _digitizer(home: Path, *args: str, url: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, DIGITIZER_HOME=str(home))
-    env.pop("DIGITIZER_DB_URL", None)
-    if url is not None:
-        env["DIGITIZER_DB_URL"] = url
-    return subprocess.run(
-        [sys.executable, "-m", "digitizer", "--config", str(ROOT), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-
-
 def test_stats_command(store_url: str, tmp_path: Path) -> None:
     store = Store(store_url)
     fill_store(store)
@@ -269,3 +254,7 @@ def test_a_dossiers_progress_follows_registration_review_and_reuse(store_url: st
     report = commune_rates(store)
     assert (report.total.received, report.total.digitized, report.total.reused) == (1, 1, 1)
     store.close()
+
+
+def _digitizer(home: Path, *args: str, url: str | None = None) -> subprocess.CompletedProcess[str]:
+    return run_digitizer(home, *args, db_url=url, timeout=120)

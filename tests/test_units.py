@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -27,6 +24,7 @@ from digitizer.units import (
     parse_date,
     read_units_csv,
 )
+from tests.cli import run_digitizer as _digitizer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -141,18 +139,6 @@ def test_dates_and_files_that_are_refused(tmp_path: Path) -> None:
     headless.write_text("ma so,ten goi\n24,Bắc Ninh\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="missing column"):
         read_units_csv(headless)
-
-
-def _digitizer(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, DIGITIZER_HOME=str(home))
-    env.pop("DIGITIZER_DB_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "digitizer", "--config", str(ROOT), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
 
 
 def test_units_commands(tmp_path: Path) -> None:

@@ -1,0 +1,39 @@
+"""Running the installed program as a user or a script runs it: one helper for every test."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_digitizer(
+    home: Path,
+    *args: str,
+    config: Path = ROOT,
+    env_extra: dict[str, str] | None = None,
+    db_url: str | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
+    """``python -m digitizer --config CONFIG ARGS`` with its own home (and store, unless
+    ``db_url`` names one), one OCR thread per process, output captured."""
+    env = dict(os.environ, DIGITIZER_HOME=str(home), OMP_THREAD_LIMIT="1", **(env_extra or {}))
+    env.pop("DIGITIZER_DB_URL", None)
+    if db_url is not None:
+        env["DIGITIZER_DB_URL"] = db_url
+    return subprocess.run(
+        [sys.executable, "-m", "digitizer", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
+
+
+def json_lines(stdout: str) -> list[dict[str, object]]:
+    """One JSON object per non-empty line (``--json`` output of per-document commands)."""
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
