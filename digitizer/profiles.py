@@ -12,12 +12,14 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from digitizer.config import read_toml
 from digitizer.errors import ConfigurationError
-from digitizer.ingest import IngestLimits
 from digitizer.records import PdfALevel
+
+if TYPE_CHECKING:  # ingest pulls in numpy, pikepdf and poppler's wrapper: not at start-up
+    from digitizer.ingest import IngestLimits
 
 ColourPolicy = Literal["keep", "grey", "bw"]
 
@@ -180,6 +182,8 @@ class ScannerProfile:
     stacks: StackSettings
 
     def ingest_limits(self) -> IngestLimits:
+        from digitizer.ingest import IngestLimits
+
         return IngestLimits(
             default_dpi=self.default_dpi,
             max_page_pixels=self.max_page_pixels,

@@ -40,17 +40,16 @@ from digitizer.records import FieldValue, OcrWord
 from digitizer.review.queue import pending_items
 from digitizer.store import Store, progress
 from digitizer.store.models import Document, Field, OcrWordRow, Page
+from digitizer.store.store import fill_field
 from digitizer.understanding.learned import DocTypeModel
 from digitizer.understanding.schema import DocumentSchema, SchemaSet
 from digitizer.understanding.understand import Understander
 from digitizer.understanding.validate import load_province_codes
-from digitizer.understanding.vntext import fold
 
 log = logging.getLogger(__name__)
 
 STEPS = ("reextract", "retrain", "text_index", "rates", "check")
 NO_SCHEMA = 0  # schema_version of a document no schema matched when it was last read
-_MAX_FIELD_CHARS = 600  # as the store's register: no real field is longer
 _QR_CONFIDENCE = 0.999  # what a value read from a QR code gets (understand._QR_SCORE)
 
 
@@ -295,18 +294,10 @@ class Reindexer:
 
 
 def _fill(row: Field, fv: FieldValue, doubted: bool) -> None:
-    value = None if fv.value is None else str(fv.value)
-    status: str = fv.status
-    confidence = fv.confidence
-    if doubted and status == "ok":  # second readings had doubted it: still a clerk's call
-        status, confidence = "needs_review", min(confidence, row.confidence)
-    if value is not None and len(value) > _MAX_FIELD_CHARS:
-        value, status = value[:_MAX_FIELD_CHARS], "needs_review"
-    left, top, width, height = fv.box or (None, None, None, None)
-    row.value, row.confidence, row.status, row.page_no = value, confidence, status, fv.page_no
-    row.left, row.top, row.width, row.height = left, top, width, height
-    row.value_folded = None if value is None else fold(value)[:255]
-    row.origin = "ocr"
+    earlier_confidence = row.confidence
+    fill_field(row, fv)
+    if doubted and row.status == "ok":  # second readings had doubted it: still a clerk's call
+        row.status, row.confidence = "needs_review", min(fv.confidence, earlier_confidence)
 
 
 def _snapshot(doc: Document, rows: Sequence[Field]) -> tuple[object, ...]:

@@ -23,10 +23,9 @@ from sqlalchemy.orm import Session
 from digitizer.review.checks import check_value
 from digitizer.review.queue import NEEDS_REVIEW, pending_items
 from digitizer.store import audit, progress
-from digitizer.store.models import Document, Field
+from digitizer.store.models import Document, Field, folded_value
 from digitizer.store.store import Store
 from digitizer.understanding.schema import SchemaSet
-from digitizer.understanding.vntext import fold
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +134,7 @@ class Reviewer:
                 s.add(row)
                 rows.append(row)
             row.value = value
-            row.value_folded = fold(value)[:255]
+            row.value_folded = folded_value(value)
             row.status = "ok"
             row.origin = "clerk"
             row.confidence = 1.0

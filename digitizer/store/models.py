@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from digitizer.understanding.vntext import fold
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -206,6 +208,11 @@ class Field(Base):
             postgresql_ops={"value_folded": "text_pattern_ops"},
         ),
     )
+
+
+def folded_value(value: str | None) -> str | None:
+    """What ``Field.value_folded`` holds for ``value``: the search form, cut to the column."""
+    return None if value is None else fold(value)[:255]
 
 
 class AuditEntry(Base):

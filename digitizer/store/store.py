@@ -19,7 +19,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from digitizer.errors import StoreError
-from digitizer.records import DocumentResult
+from digitizer.records import DocumentResult, FieldValue
 from digitizer.store import progress
 from digitizer.store.migrations import ensure_head
 from digitizer.store.models import (
@@ -31,8 +31,8 @@ from digitizer.store.models import (
     Page,
     ReuseEvent,
     Unit,
+    folded_value,
 )
-from digitizer.understanding.vntext import fold
 
 log = logging.getLogger(__name__)
 
@@ -203,29 +203,10 @@ class Store:
                 )
                 s.add(doc)
                 for name, fv in result.fields.items():
-                    value = None if fv.value is None else str(fv.value)
-                    status = fv.status
-                    if value is not None and len(value) > _MAX_FIELD_CHARS:
-                        # no real field is this long: an extraction that ran on; a clerk looks
-                        value, status = value[:_MAX_FIELD_CHARS], "needs_review"
+                    field_row = Field(document=doc, name=name)
+                    s.add(field_row)
+                    if fill_field(field_row, fv):
                         doc.status = "needs_review"
-                    left, top, width, height = fv.box or (None, None, None, None)
-                    s.add(
-                        Field(
-                            document=doc,
-                            name=name,
-                            value=value,
-                            confidence=fv.confidence,
-                            status=status,
-                            page_no=fv.page_no,
-                            left=left,
-                            top=top,
-                            width=width,
-                            height=height,
-                            value_folded=None if value is None else fold(value)[:255],
-                            origin="ocr",
-                        )
-                    )
                 if result.reuse_of is not None and dossier is not None:
                     # the dossier was served by a document digitized before: a reuse
                     s.add(
@@ -304,6 +285,26 @@ class Store:
                     detail=detail,
                 )
             )
+
+
+def fill_field(row: Field, fv: FieldValue) -> bool:
+    """Set a field row to what the pipeline read (registration and re-indexing alike): the
+    value as text, its box, its diacritic-free form for search, origin ``ocr``.
+
+    Returns True when the value was cut: no real field is that long, it is an extraction
+    that ran on, so the field (and its document) goes to a clerk.
+    """
+    value = None if fv.value is None else str(fv.value)
+    status: str = fv.status
+    capped = value is not None and len(value) > _MAX_FIELD_CHARS
+    if capped:
+        assert value is not None
+        value, status = value[:_MAX_FIELD_CHARS], "needs_review"
+    row.value, row.confidence, row.status, row.page_no = value, fv.confidence, status, fv.page_no
+    row.left, row.top, row.width, row.height = fv.box or (None, None, None, None)
+    row.value_folded = folded_value(value)
+    row.origin = "ocr"
+    return capped
 
 
 def _dossier_for(s: Session, result: DocumentResult, unit_id: int | None) -> Dossier | None:
