@@ -37,13 +37,17 @@ from rich.table import Table
 
 from digitizer import __version__
 from digitizer.config import Layout
+from digitizer.distributed.queue import DEFAULT_BROKER_URL, QueueSettings
+from digitizer.distributed.worker import BrokerOption
 from digitizer.errors import ConfigurationError
 from digitizer.profiles import find_profile
 from digitizer.records import DocumentResult
 from digitizer.store import Store
+from digitizer.store.models import Document
 
 if TYPE_CHECKING:  # the runner pulls in OCR and signing: imported when a batch runs
-    from digitizer.runner import Run
+    from digitizer.distributed.producer import Producer
+    from digitizer.runner import Run, RunPlan
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +96,41 @@ def outcome_of(result: DocumentResult, store: Store, since: dt.datetime) -> Outc
     existing = store.document_by_sha256(result.sha256)
     if existing is None:
         return "duplicate"
-    created = existing.created_at
+    return "skipped" if registered_before(existing, since) else "duplicate"
+
+
+def registered_before(document: Document, since: dt.datetime) -> bool:
+    """Whether ``document`` was registered before ``since`` (a batch's start): by an earlier
+    run, so a batch that meets it again is resuming."""
+    created = document.created_at
     if created.tzinfo is None:  # SQLite hands back the UTC time it stored, without its zone
         created = created.replace(tzinfo=dt.UTC)
-    return "skipped" if created < since else "duplicate"
+    return created < since
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """What a batch keeps of one file: its JSON line and what the counters need.
+
+    The same whether a local pool or a distant worker digitized the file.
+    """
+
+    record: dict[str, object]  # DocumentResult.to_json(): the --json line
+    outcome: Outcome
+    pages: int
+    peak_rss_mb: float = 0.0
+
+    @classmethod
+    def of(cls, result: DocumentResult, outcome: Outcome) -> FileReport:
+        return cls(result.to_json(), outcome, len(result.pages), result.peak_rss_mb)
+
+    @property
+    def source(self) -> str:
+        return str(self.record["source"])
+
+    @property
+    def doc_type(self) -> str:
+        return str(self.record.get("doc_type") or "unknown")
 
 
 @dataclass(slots=True)
@@ -112,12 +147,12 @@ class BatchTally:
     def done(self) -> int:
         return sum(self.outcomes.values())
 
-    def add(self, result: DocumentResult, outcome: Outcome) -> None:
-        self.outcomes[outcome] += 1
-        self.pages += len(result.pages)
-        if outcome in ("registered", "needs_review"):
-            self.doc_types[result.doc_type] += 1
-        self.worker_peak_rss_mb = max(self.worker_peak_rss_mb, result.peak_rss_mb)
+    def add(self, report: FileReport) -> None:
+        self.outcomes[report.outcome] += 1
+        self.pages += report.pages
+        if report.outcome in ("registered", "needs_review"):
+            self.doc_types[report.doc_type] += 1
+        self.worker_peak_rss_mb = max(self.worker_peak_rss_mb, report.peak_rss_mb)
 
     def pages_per_min(self, seconds: float) -> float:
         return self.pages / seconds * 60 if seconds > 0 else 0.0
@@ -199,9 +234,14 @@ class FailureReport:
     def written(self) -> Path | None:
         return self.path if self._writer is not None else None
 
-    def add(self, result: DocumentResult) -> None:
+    def add(self, report: FileReport) -> None:
+        record = report.record
         self._open().writerow(
-            {"source": result.source, "sha256": result.sha256, "error": result.error or ""}
+            {
+                "source": report.source,
+                "sha256": record.get("sha256") or "",
+                "error": record.get("error") or "",
+            }
         )
         assert self._fh is not None
         self._fh.flush()
@@ -222,13 +262,13 @@ class FailureReport:
 
 def iter_batch(
     run: Run, store: Store, files: list[Path], *, since: dt.datetime, chunk_files: int
-) -> Iterator[tuple[DocumentResult, Outcome]]:
-    """Every file's result and outcome, one chunk of files at a time."""
+) -> Iterator[FileReport]:
+    """Every file's report, one chunk of files at a time."""
     for start in range(0, len(files), chunk_files):
         chunk = files[start : start + chunk_files]
         log.info("batch: files %d-%d of %d", start + 1, start + len(chunk), len(files))
         for result in run.results(chunk):
-            yield result, outcome_of(result, store, since)
+            yield FileReport.of(result, outcome_of(result, store, since))
 
 
 def _progress(console: Console, *, show: bool) -> Progress:
@@ -280,6 +320,15 @@ def batch_command(
             "$DIGITIZER_HOME/reports/batch-<time>-failures.csv, only if something failed.",
         ),
     ] = None,
+    distributed: Annotated[
+        bool,
+        typer.Option(
+            "--distributed",
+            help="Enqueue the files for 'digitizer worker' processes (Celery on Redis, shared "
+            "PostgreSQL store) instead of digitizing them here; --workers is then ignored.",
+        ),
+    ] = False,
+    broker: BrokerOption = DEFAULT_BROKER_URL,
     chunk_files: Annotated[int, typer.Option(min=1, hidden=True)] = CHUNK_FILES,
 ) -> None:
     """Digitize a whole folder tree; a re-run skips what is registered. Originals untouched."""
@@ -294,7 +343,15 @@ def batch_command(
         )
     from digitizer.runner import Run, collect_inputs, prepare
 
-    plan = prepare(layout, prof)
+    producer: Producer | None = None
+    plan: RunPlan | None = None
+    if distributed:  # workers elsewhere read the files: they are named by absolute paths
+        from digitizer.distributed.producer import Producer
+
+        producer = Producer(QueueSettings(broker_url=broker), state.store_url)
+        directory = directory.resolve()
+    else:
+        plan = prepare(layout, prof)
     files = collect_inputs([directory])
     started_at = dt.datetime.now(dt.UTC)
     path = failures_csv or default_failures_path(layout.home, started_at.astimezone())
@@ -304,18 +361,23 @@ def batch_command(
     with FailureReport(path, named_by_user=failures_csv is not None) as failures:
         store = Store(state.store_url)
         try:
-            run = Run(plan, store, workers if workers > 0 else (os.cpu_count() or 1))
-            results = iter_batch(run, store, files, since=started_at, chunk_files=chunk_files)
+            results: Iterator[FileReport]
+            if producer is not None:
+                results = producer.reports(store, files, profile=prof, since=started_at)
+            else:
+                assert plan is not None
+                run = Run(plan, store, workers if workers > 0 else (os.cpu_count() or 1))
+                results = iter_batch(run, store, files, since=started_at, chunk_files=chunk_files)
             # Under --json the bar shows only where it cannot garble the JSON lines.
             show_bar = not as_json or (err.is_terminal and not sys.stdout.isatty())
             with _progress(err, show=show_bar) as bar:
                 task = bar.add_task("batch", total=len(files), pages=0, rate=0, eta="?", current="")
-                for result, outcome in results:
-                    tally.add(result, outcome)
-                    if outcome == "failed":
-                        failures.add(result)
+                for report in results:
+                    tally.add(report)
+                    if report.outcome == "failed":
+                        failures.add(report)
                     if as_json:
-                        print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+                        print(json.dumps(report.record, ensure_ascii=False), flush=True)
                     seconds = time.perf_counter() - started
                     bar.update(
                         task,
@@ -323,10 +385,16 @@ def batch_command(
                         pages=tally.pages,
                         rate=f"{tally.pages_per_min(seconds):.0f}",
                         eta=_clock(tally.eta_seconds(seconds)),
-                        current=Path(result.source).name,
+                        current=Path(report.source).name,
                     )
         except KeyboardInterrupt:
             _report(err, tally, time.perf_counter() - started, prof.name, failures.written)
+            if producer is not None and producer.outstanding:
+                err.print(
+                    f"{producer.outstanding} file(s) already queued will still be digitized by "
+                    "the workers",
+                    highlight=False,
+                )
             err.print("interrupted: run the same command again to resume", highlight=False)
             raise
         finally:

@@ -38,6 +38,7 @@ from digitizer import (
 )
 from digitizer import batch as batch_cli
 from digitizer.config import Layout, default_config_root, default_home
+from digitizer.distributed import worker as worker_cli
 from digitizer.errors import DigitizerError
 from digitizer.profiles import find_profile
 from digitizer.records import DocumentResult
@@ -58,6 +59,7 @@ cli_lookup.register(app)
 cli_stats.register(app)
 cli_signing.register(app)
 cli_reindex.register(app)
+worker_cli.register(app)
 
 err = Console(stderr=True)
 

@@ -65,3 +65,9 @@ class StoreError(DigitizerError):
     """The store (database or archive) could not record a result."""
 
     exit_code = 8
+
+
+class QueueError(DigitizerError):
+    """The task queue of distributed runs (Redis) cannot be reached or refused a task."""
+
+    exit_code = 9

@@ -114,6 +114,39 @@ def output_path(layout: Layout, document_id: str) -> Path:
     return layout.archive / document_id[:2] / f"{document_id}.pdf"
 
 
+def job_for(layout: Layout, path: Path, sha256: str) -> Job:
+    """The job of one file: its output is named by its content, so a rerun after a crash
+    (or a task redelivered to another worker) writes the same file again."""
+    document_id = document_id_for(sha256)
+    return Job(path, sha256, document_id, output_path(layout, document_id))
+
+
+def commit(
+    store: Store, plan: RunPlan, unit_id: int | None, result: DocumentResult
+) -> DocumentResult:
+    """Register a worker's result (its signed PDF is already durable), or journal its
+    failure; a store that refuses the record turns the result into a failure."""
+    if result.status == "failed":
+        store.journal(
+            source=result.source, event_name="failed", sha256=result.sha256, detail=result.error
+        )
+        return result
+    try:
+        store.register(
+            result,
+            profile=plan.profile.name,
+            pdfa_level=plan.profile.pdfa_level,
+            ocr_engine=plan.engine_version,
+            unit_id=unit_id,
+        )
+    except StoreError as exc:
+        result.status, result.error = "failed", str(exc)
+        store.journal(
+            source=result.source, event_name="failed", sha256=result.sha256, detail=result.error
+        )
+    return result
+
+
 class Run:
     """One ``process`` invocation over a list of files."""
 
@@ -255,7 +288,7 @@ class Run:
             )
             return result
         seen.add(sha)
-        return Job(path, sha, doc_id, output_path(self.plan.layout, doc_id))
+        return job_for(self.plan.layout, path, sha)
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -277,26 +310,7 @@ class Run:
         in_flight[pool.submit(_run_job, job)] = job
 
     def _commit(self, result: DocumentResult) -> DocumentResult:
-        if result.status == "failed":
-            self.store.journal(
-                source=result.source, event_name="failed", sha256=result.sha256, detail=result.error
-            )
-            return result
-        plan = self.plan
-        try:
-            self.store.register(
-                result,
-                profile=plan.profile.name,
-                pdfa_level=plan.profile.pdfa_level,
-                ocr_engine=plan.engine_version,
-                unit_id=self.unit_id,
-            )
-        except StoreError as exc:
-            result.status, result.error = "failed", str(exc)
-            self.store.journal(
-                source=result.source, event_name="failed", sha256=result.sha256, detail=result.error
-            )
-        return result
+        return commit(self.store, self.plan, self.unit_id, result)
 
 
 class _WorkerHolder:
@@ -318,11 +332,11 @@ def _init_worker(settings: WorkerSettings, parent_pid: int) -> None:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     # Ctrl-C and SIGTERM are for the parent: it finishes the files in flight and exits.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _exit_with(parent_pid)
+    exit_with(parent_pid)
     _WorkerHolder.worker = Worker(settings)
 
 
-def _exit_with(parent_pid: int) -> None:
+def exit_with(parent_pid: int) -> None:
     """End this worker when the run's process ends, even by SIGKILL.
 
     A pool's workers are children of the forkserver, not of the run, so nothing else tells

@@ -15,9 +15,10 @@ runtime_pkgs=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-os
               libtiff6 python3-venv)
 # postgresql: the store's tests run on PostgreSQL too (scripts/postgres.sh);
 # chromium: headless, renders the HTML report in its test;
-# softhsm2: a real PKCS#11 token for the signing tests
+# softhsm2: a real PKCS#11 token for the signing tests;
+# redis-server: the task queue of the distributed-batch tests (scripts/redis.sh)
 test_pkgs=(libpdfbox2-java libjaxb-api-java libactivation-java default-jre-headless
-           postgresql chromium softhsm2)
+           postgresql chromium softhsm2 redis-server)
 
 pkgs=("${runtime_pkgs[@]}")
 [ "$want_test" = 1 ] && pkgs+=("${test_pkgs[@]}")

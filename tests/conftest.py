@@ -21,6 +21,11 @@ Fixtures and helpers other test files use:
                      filled once and queried by many tests).
 ``pg_server_url``    (session) the server's own URL; tests never write there.
 ``sqlite_url(path)`` a plain function: the SQLite URL of a file.
+``redis_url``        (function) the URL of an empty Redis database (the task queue of
+                     distributed runs) on a real server on loopback:
+                     ``$DIGITIZER_TEST_REDIS_URL`` (started by ``scripts/test.sh``), one
+                     database number per xdist worker, flushed before each test; or a server
+                     started here by ``scripts/redis.sh`` and stopped at the session end.
 
 A database URL given to the CLI goes in ``DIGITIZER_DB_URL``.
 """
@@ -41,6 +46,8 @@ from sqlalchemy import create_engine, make_url, text
 ROOT = Path(__file__).resolve().parent.parent
 PG_ENV = "DIGITIZER_TEST_PG_URL"
 PG_SCRIPT = ROOT / "scripts" / "postgres.sh"
+REDIS_ENV = "DIGITIZER_TEST_REDIS_URL"
+REDIS_SCRIPT = ROOT / "scripts" / "redis.sh"
 _PG_PREFIX = "digitizer-pg-"  # the folders of servers started here, under the temp folder
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -145,4 +152,38 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return sqlite_url(tmp_path / "store.db")
     url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> Iterator[str]:
+    """A running Redis server: ``$DIGITIZER_TEST_REDIS_URL``, else one started now."""
+    given = os.environ.get(REDIS_ENV)
+    if given:
+        yield given
+        return
+    folder = tempfile.mkdtemp(prefix="digitizer-redis-")
+    proc = subprocess.run(
+        ["bash", str(REDIS_SCRIPT), "start", folder], capture_output=True, text=True, timeout=600
+    )
+    if proc.returncode != 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.fail(f"scripts/redis.sh start failed:\n{proc.stderr}", pytrace=False)
+    try:
+        yield proc.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run(["bash", str(REDIS_SCRIPT), "stop", folder], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str, worker_id: str) -> str:
+    """An empty Redis database of this xdist worker (database 1, 2, ...; 0 without xdist)."""
+    import redis
+
+    number = int(worker_id[2:]) + 1 if worker_id.startswith("gw") else 0
+    url = redis_server_url.rsplit("/", 1)[0] + f"/{number}"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
     return url

@@ -53,7 +53,7 @@ def _with_driver(url: str) -> str:
     return url
 
 
-def _shown_url(url: str) -> str:
+def shown_url(url: str) -> str:
     """The URL for messages and logs: never the password."""
     try:
         return make_url(url).render_as_string(hide_password=True)
@@ -82,7 +82,7 @@ class Store:
         """Open the store at ``url`` and bring its schema to the newest revision
         (``digitizer.store.migrations``): one query when it is already there."""
         self.url = url
-        shown = _shown_url(url)
+        shown = shown_url(url)
         try:
             self.engine: Engine = create_engine(_with_driver(url))
         except (SQLAlchemyError, ImportError) as exc:

@@ -1,0 +1,155 @@
+"""``digitizer batch --distributed``: the files go to the queue, the reports come back.
+
+The producer digitizes nothing. It hashes each file (a file already registered is *skipped*
+without a task, a second copy inside the run is a *duplicate*, exactly as a local batch
+says), enqueues the rest a window at a time, and reads the workers' results from Redis as
+they arrive, so the operator sees the same progress bar, JSON lines, failures CSV and
+summary as with a local batch. Only a window of tasks is ever outstanding: the queue stays
+short, and a producer stopped with Ctrl-C leaves at most that many tasks, which the workers
+finish and the next run skips.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from digitizer.batch import FileReport, Outcome, registered_before
+from digitizer.digest import sha256_of
+from digitizer.distributed.queue import QueueSettings, celery_app, redis_client
+from digitizer.distributed.worker import require_postgresql
+from digitizer.profiles import ScannerProfile
+from digitizer.records import DocumentResult
+from digitizer.store import Store
+
+if TYPE_CHECKING:
+    from celery import Celery
+
+log = logging.getLogger(__name__)
+
+# Tasks outstanding at a time: far more than the worker processes of a province (a few
+# dozen), so none of them ever waits on the producer.
+WINDOW_TASKS = 256
+_POLL_SECONDS = 0.25
+_STATUSES: set[str] = {"registered", "needs_review", "failed"}
+
+
+class Producer:
+    """The queue side of one distributed batch."""
+
+    def __init__(self, settings: QueueSettings, store_url: str) -> None:
+        """Check, before any file is touched, that the store can be shared and the queue
+        answers; both failures are one line."""
+        require_postgresql(store_url)
+        redis_client(settings).close()
+        self.settings = settings
+        self.app: Celery = celery_app(settings)
+        self.outstanding = 0
+
+    def workers_listening(self) -> int:
+        """How many workers answer a ping within a second (0 is allowed: they may come)."""
+        try:
+            return len(self.app.control.ping(timeout=1.0) or [])
+        except Exception as exc:  # a remote-control hiccup must not stop the batch
+            log.debug("worker ping failed: %s", exc)
+            return 0
+
+    def reports(
+        self,
+        store: Store,
+        files: list[Path],
+        *,
+        profile: ScannerProfile,
+        since: dt.datetime,
+        window: int = WINDOW_TASKS,
+    ) -> Iterator[FileReport]:
+        """Every file's report, in the order the workers finish them."""
+        if profile.unit_code:
+            store.unit_id(profile.unit_code)  # an unknown unit fails here, not in every task
+        if not self.workers_listening():
+            log.warning(
+                "no worker answered yet: the files wait in the queue until "
+                "'digitizer worker' runs on a machine that sees them"
+            )
+        backend = self.app.backend
+        pending: dict[str, str] = {}  # task id -> source
+        seen: set[str] = set()  # contents enqueued by this run
+        todo = iter(files)
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < window:
+                path = next(todo, None)
+                if path is None:
+                    exhausted = True
+                    break
+                early = _screen(path, store, seen)
+                if isinstance(early, FileReport):
+                    yield early
+                    continue
+                task = self.app.send_task(
+                    "digitizer.digitize_file",
+                    kwargs={"source": str(path), "profile": profile.name},
+                )
+                pending[task.id] = str(path)
+            self.outstanding = len(pending)
+            if not pending:
+                return
+            for task_id, meta in backend.get_many(
+                list(pending), interval=_POLL_SECONDS, max_iterations=1
+            ):
+                source = pending.pop(task_id)
+                backend.forget(task_id)
+                yield _report_of(meta, source, store, since)
+            self.outstanding = len(pending)
+
+
+def _screen(path: Path, store: Store, seen: set[str]) -> FileReport | str:
+    """The file's content hash, or its report when it needs no task."""
+    source = str(path)
+    try:
+        sha = sha256_of(path)
+    except OSError as exc:
+        error = f"cannot read file: {exc.strerror or exc}"
+        store.journal(source=source, event_name="failed", detail=error)
+        failed = DocumentResult(source=source, sha256="", status="failed", error=error)
+        return FileReport.of(failed, "failed")
+    existing = store.document_by_sha256(sha)
+    if existing is None and sha not in seen:
+        seen.add(sha)
+        return sha
+    result = DocumentResult(source=source, sha256=sha, status="duplicate")
+    if existing is None:
+        return FileReport.of(result, "duplicate")
+    result.document_id, result.doc_type = existing.id, existing.doc_type
+    result.output = existing.output_path
+    return FileReport(result.to_json(), "skipped", existing.page_count)
+
+
+def _report_of(meta: dict[str, Any], source: str, store: Store, since: dt.datetime) -> FileReport:
+    """A worker's result as a batch report.
+
+    A task that ran twice (its first worker died after registering) comes back as a
+    duplicate: if the document was registered after this batch began, this batch made it,
+    and it counts as what it was registered as.
+    """
+    result = meta.get("result")
+    if meta.get("status") != "SUCCESS" or not isinstance(result, dict):
+        error = f"the task failed on its worker: {result}"
+        failed = DocumentResult(source=source, sha256="", status="failed", error=error)
+        return FileReport.of(failed, "failed")
+    record = dict(result)
+    pages = int(record.pop("page_count", 0))
+    peak = float(record.pop("peak_rss_mb", 0.0))
+    for private in ("seconds", "worker"):
+        record.pop(private, None)
+    status = str(record.get("status"))
+    if status in _STATUSES:
+        return FileReport(record, cast(Outcome, status), pages, peak)
+    existing = store.document_by_sha256(str(record.get("sha256")))
+    if existing is None or registered_before(existing, since):
+        return FileReport(record, "duplicate" if existing is None else "skipped", pages, peak)
+    record["status"] = existing.status
+    return FileReport(record, cast(Outcome, existing.status), pages, peak)

@@ -1,0 +1,158 @@
+"""What a ``digitizer worker`` process does with one file of a distributed batch.
+
+The same pipeline worker and the same registration as a local run (:mod:`digitizer.runner`),
+wrapped so that a task can run twice without harm:
+
+1. the file is hashed again here: the content names the document, whatever the producer saw;
+2. the content is *claimed* (:func:`~digitizer.store.claims.content_claim`), so a second
+   delivery of the same task waits instead of racing;
+3. a document already registered with that content is reported, never made again (a worker
+   killed after registering but before acknowledging leaves exactly this);
+4. otherwise the file is digitized, its signed PDF made durable under its content name,
+   and the record committed; only then does Celery acknowledge the task.
+
+A bad file is a result (``failed``, with its reason), never an exception: exceptions are
+kept for the worker's own failures (store or queue away), which leave the task to Celery.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from digitizer.config import Layout
+from digitizer.digest import sha256_of
+from digitizer.errors import DigitizerError
+from digitizer.profiles import find_profile
+from digitizer.records import DocumentResult
+from digitizer.store import Store
+from digitizer.store.claims import content_claim
+
+if TYPE_CHECKING:
+    from digitizer.distributed.queue import AttemptCounter
+    from digitizer.runner import RunPlan
+    from digitizer.stages import Worker
+
+log = logging.getLogger(__name__)
+
+# what a task's result carries besides DocumentResult.to_json()
+TaskReport = dict[str, object]
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """One profile, ready: its plan (checked), its pipeline worker (engine, key), its unit."""
+
+    plan: RunPlan
+    worker: Worker
+    unit_id: int | None
+
+
+class FileDigitizer:
+    """The means of one worker process, opened at its first task and kept for the next.
+
+    Profiles are prepared when a task first names them, so one pool of workers serves every
+    profile its machine has; a profile that cannot be prepared (no key, no language, unknown
+    unit) fails the file with the reason and this machine's name, and is tried again with
+    the next file, after the administrator has mended it.
+    """
+
+    def __init__(self, layout: Layout, store_url: str, attempts: AttemptCounter) -> None:
+        self.layout = layout
+        self.store = Store(store_url)
+        self.attempts = attempts
+        self.host = socket.gethostname()
+        self._prepared: dict[str, _Prepared] = {}
+
+    def close(self) -> None:
+        for prepared in self._prepared.values():
+            prepared.worker.close()
+        self._prepared.clear()
+        self.store.close()
+
+    def _prepare(self, profile_name: str) -> _Prepared:
+        from digitizer.runner import prepare
+        from digitizer.stages import Worker
+
+        found = self._prepared.get(profile_name)
+        if found is None:
+            profile = find_profile(self.layout.profiles_dir, profile_name)
+            plan = prepare(self.layout, profile)
+            unit_id = self.store.unit_id(profile.unit_code) if profile.unit_code else None
+            found = _Prepared(plan, Worker(plan.settings), unit_id)
+            self._prepared[profile_name] = found
+        return found
+
+    def digitize(self, source: str, profile: str) -> TaskReport:
+        """Digitize and register ``source`` once, however many times it is asked."""
+        from digitizer.distributed.queue import MAX_ATTEMPTS
+        from digitizer.runner import commit, job_for
+
+        started = time.perf_counter()
+        path = Path(source)
+        try:
+            if not path.is_file():
+                raise FileNotFoundError(f"no such file on worker {self.host}")
+            sha = sha256_of(path)
+        except OSError as exc:
+            return self._report(_failed(source, "", f"cannot read file: {exc}"), started)
+        attempt = self.attempts.started(sha)
+        if attempt > MAX_ATTEMPTS:
+            self.attempts.finished(sha)
+            error = (
+                f"worker processes died {MAX_ATTEMPTS} times on this file "
+                "(out of memory or a crash in a decoder)"
+            )
+            self.store.journal(source=source, event_name="failed", sha256=sha, detail=error)
+            return self._report(_failed(source, sha, error), started)
+        with content_claim(self.store.engine, sha):
+            existing = self.store.document_by_sha256(sha)
+            if existing is not None:
+                result = DocumentResult(
+                    source=source,
+                    sha256=sha,
+                    status="duplicate",
+                    document_id=existing.id,
+                    doc_type=existing.doc_type,
+                    output=existing.output_path,
+                )
+                self.store.journal(
+                    source=source, event_name="duplicate", sha256=sha, document_id=existing.id
+                )
+                report = self._report(result, started, pages=existing.page_count)
+            else:
+                try:
+                    prepared = self._prepare(profile)
+                except DigitizerError as exc:
+                    failed = _failed(source, sha, f"worker {self.host}: {exc}")
+                    self.store.journal(
+                        source=source, event_name="failed", sha256=sha, detail=failed.error
+                    )
+                    report = self._report(failed, started)
+                else:
+                    result = prepared.worker.process(job_for(self.layout, path, sha))
+                    result = commit(self.store, prepared.plan, prepared.unit_id, result)
+                    report = self._report(result, started)
+        self.attempts.finished(sha)
+        return report
+
+    def _report(
+        self, result: DocumentResult, started: float, pages: int | None = None
+    ) -> TaskReport:
+        return {
+            **result.to_json(),
+            "page_count": len(result.pages) if pages is None else pages,
+            "seconds": round(time.perf_counter() - started, 3),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "worker": f"{self.host}:{os.getpid()}",
+        }
+
+
+def _failed(source: str, sha256: str, error: str) -> DocumentResult:
+    return DocumentResult(source=source, sha256=sha256, status="failed", error=error)
