@@ -37,10 +37,8 @@ import itertools
 import random
 import sqlite3
 import statistics
-import subprocess
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -50,6 +48,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import create_engine, make_url, text
 
+from benchmarks.common import start_postgres, stop_server
 from digitizer.store import Store, progress
 from digitizer.store.lookup import LookupQuery, fields_of_type, search
 from digitizer.store.models import Base, Document, Dossier, Field, ReuseEvent, Unit
@@ -367,20 +366,6 @@ def create_indexes(url: str, specs: list[str]) -> None:
     engine.dispose()
 
 
-def start_postgres(folder: Path) -> str:
-    done = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "postgres.sh"), "start", str(folder)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    server = done.stdout.strip().splitlines()[-1]
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(_psycopg_url(server), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
 def backends(args: argparse.Namespace, work: Path) -> Iterator[tuple[str, str]]:
     if args.backend in ("sqlite", "both"):
         yield "sqlite", f"sqlite:///{work / 'scale.db'}"
@@ -439,9 +424,7 @@ def main() -> None:
                 lines += [f.row(f"{backend}+ix") for f in measure(url, data, args.repeat)]
     finally:
         if not args.pg_url and (work / "pg" / "data").exists():
-            subprocess.run(
-                ["bash", str(ROOT / "scripts" / "postgres.sh"), "stop", str(work / "pg")]
-            )
+            stop_server("postgres.sh", work / "pg")
     print(f"\n{len(data.documents):,} documents, {args.communes} communes; times in ms")
     print(f"{'backend':10} {'what':38} {'first':>9} {'median':>9} {'max':>9} {'target':>8}")
     print("\n".join(lines))

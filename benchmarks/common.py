@@ -5,7 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
+
+import psycopg
+from sqlalchemy import make_url
 
 from digitizer.config import Layout
 from digitizer.profiles import find_profile
@@ -56,3 +60,25 @@ def run_pipeline(
         row["peak_rss_mb"] = r.peak_rss_mb
         rows.append(row)
     return elapsed, rows
+
+
+def start_postgres(folder: Path) -> str:
+    """Start (or reuse) the throw-away server of ``scripts/postgres.sh`` in ``folder`` and
+    return the URL of a new empty database on it."""
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "postgres.sh"), "start", str(folder)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    server = make_url(done.stdout.strip().splitlines()[-1])
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    plain = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def stop_server(script: str, folder: Path) -> None:
+    """Stop a server of ``scripts/<script>`` (postgres.sh, redis.sh) started in ``folder``."""
+    subprocess.run(["bash", str(ROOT / "scripts" / script), "stop", str(folder)], check=False)

@@ -14,13 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from digitizer.batch import FileReport, Outcome, registered_before
 from digitizer.digest import sha256_of
-from digitizer.distributed.queue import QueueSettings, celery_app, redis_client
+from digitizer.distributed.queue import TASK_NAME, QueueSettings, celery_app, redis_client
 from digitizer.distributed.worker import require_postgresql
+from digitizer.errors import QueueError
 from digitizer.profiles import ScannerProfile
 from digitizer.records import DocumentResult
 from digitizer.store import Store
@@ -89,21 +91,38 @@ class Producer:
                 if isinstance(early, FileReport):
                     yield early
                     continue
-                task = self.app.send_task(
-                    "digitizer.digitize_file",
-                    kwargs={"source": str(path), "profile": profile.name},
-                )
+                with self._queue_errors():
+                    task = self.app.send_task(
+                        TASK_NAME, kwargs={"source": str(path), "profile": profile.name}
+                    )
                 pending[task.id] = str(path)
-            self.outstanding = len(pending)
+                self.outstanding = len(pending)
             if not pending:
                 return
-            for task_id, meta in backend.get_many(
-                list(pending), interval=_POLL_SECONDS, max_iterations=1
-            ):
+            with self._queue_errors():
+                ready = list(
+                    backend.get_many(list(pending), interval=_POLL_SECONDS, max_iterations=1)
+                )
+                for task_id, _ in ready:
+                    backend.forget(task_id)
+            for task_id, meta in ready:
                 source = pending.pop(task_id)
-                backend.forget(task_id)
                 yield _report_of(meta, source, store, since)
             self.outstanding = len(pending)
+
+    @contextmanager
+    def _queue_errors(self) -> Iterator[None]:
+        """The queue lost mid-run is one line; the tasks already queued are not lost."""
+        from kombu.exceptions import OperationalError
+        from redis import RedisError
+
+        try:
+            yield
+        except (OperationalError, RedisError, OSError) as exc:
+            raise QueueError(
+                f"lost the task queue at {self.settings.shown_url} ({exc}); the files already "
+                "queued are still digitized by the workers: run the same command again to resume"
+            ) from exc
 
 
 def _screen(path: Path, store: Store, seen: set[str]) -> FileReport | str:
@@ -137,7 +156,10 @@ def _report_of(meta: dict[str, Any], source: str, store: Store, since: dt.dateti
     """
     result = meta.get("result")
     if meta.get("status") != "SUCCESS" or not isinstance(result, dict):
-        error = f"the task failed on its worker: {result}"
+        reason = result.get("exc_message") if isinstance(result, dict) else result
+        if isinstance(reason, list | tuple):
+            reason = " ".join(str(part) for part in reason)
+        error = f"the task failed on its worker: {reason}"
         failed = DocumentResult(source=source, sha256="", status="failed", error=error)
         return FileReport.of(failed, "failed")
     record = dict(result)

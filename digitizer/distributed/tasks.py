@@ -12,7 +12,10 @@ wrapped so that a task can run twice without harm:
    and the record committed; only then does Celery acknowledge the task.
 
 A bad file is a result (``failed``, with its reason), never an exception: exceptions are
-kept for the worker's own failures (store or queue away), which leave the task to Celery.
+kept for the worker's own failures. :class:`WorkerUnavailable` (no key, token unplugged,
+timestamp server down, a profile that does not prepare on this machine) has the task retried
+later, so that one broken worker does not fail a whole archive in minutes; others (store or
+queue away) leave the task to Celery.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING
 from digitizer.config import Layout
 from digitizer.digest import sha256_of
 from digitizer.errors import DigitizerError
+from digitizer.pkcs11_token import retry_later
 from digitizer.profiles import find_profile
 from digitizer.records import DocumentResult
 from digitizer.store import Store
@@ -40,6 +44,12 @@ if TYPE_CHECKING:
     from digitizer.stages import Worker
 
 log = logging.getLogger(__name__)
+
+
+class WorkerUnavailable(DigitizerError):
+    """This worker cannot digitize now (its token is away, a profile does not prepare
+    here): the file is not at fault, so its task is retried later, on any worker."""
+
 
 # what a task's result carries besides DocumentResult.to_json()
 TaskReport = dict[str, object]
@@ -97,8 +107,8 @@ class FileDigitizer:
         started = time.perf_counter()
         path = Path(source)
         try:
-            if not path.is_file():
-                raise FileNotFoundError(f"no such file on worker {self.host}")
+            if not path.is_file():  # the producer saw it: is the share mounted here?
+                raise WorkerUnavailable(f"worker {self.host}: no such file {source}")
             sha = sha256_of(path)
         except OSError as exc:
             return self._report(_failed(source, "", f"cannot read file: {exc}"), started)
@@ -130,15 +140,14 @@ class FileDigitizer:
                 try:
                     prepared = self._prepare(profile)
                 except DigitizerError as exc:
-                    failed = _failed(source, sha, f"worker {self.host}: {exc}")
-                    self.store.journal(
-                        source=source, event_name="failed", sha256=sha, detail=failed.error
-                    )
-                    report = self._report(failed, started)
-                else:
-                    result = prepared.worker.process(job_for(self.layout, path, sha))
-                    result = commit(self.store, prepared.plan, prepared.unit_id, result)
-                    report = self._report(result, started)
+                    self.attempts.finished(sha)
+                    raise WorkerUnavailable(f"worker {self.host}: {exc}") from exc
+                result = prepared.worker.process(job_for(self.layout, path, sha))
+                if result.status == "failed" and retry_later(result.error):
+                    self.attempts.finished(sha)
+                    raise WorkerUnavailable(f"worker {self.host}: {result.error}")
+                result = commit(self.store, prepared.plan, prepared.unit_id, result)
+                report = self._report(result, started)
         self.attempts.finished(sha)
         return report
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
@@ -28,11 +29,16 @@ from digitizer.errors import ConfigurationError
 from digitizer.profiles import find_profile
 
 if TYPE_CHECKING:
-    from celery import Celery
+    from celery import Celery, Task
 
     from digitizer.distributed.tasks import FileDigitizer, TaskReport
 
 log = logging.getLogger(__name__)
+
+# A task this worker cannot run now (token away, profile not prepared here) is retried this
+# often, this far apart, on any worker, before the file is reported failed with the reason.
+RETRIES_WHILE_UNAVAILABLE = 20
+RETRY_SECONDS = 30
 
 
 class CliState(Protocol):
@@ -87,16 +93,38 @@ class _ProcessMeans:
             self._digitizer = None
 
 
+class ResultOutOfLog(logging.Filter):
+    """Celery logs each task's return value; ours holds names and personal ID numbers,
+    which have no place in a system journal. The log keeps the document and its status."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, dict) and isinstance(args.get("return_value"), str):
+            value = args["return_value"]
+            status = re.search(r"'status': '(\w+)'", value)
+            document = re.search(r"'document_id': '(\w+)'", value)
+            shown = f"{status.group(1) if status else '?'} {document.group(1) if document else ''}"
+            record.args = {**args, "return_value": shown.strip()}
+        return True
+
+
 def worker_app(settings: QueueSettings, layout: Layout, store_url: str) -> Celery:
     """The Celery application of a worker, with the digitizing task bound to its home."""
     from celery.signals import worker_process_init, worker_process_shutdown
 
+    logging.getLogger("celery.app.trace").addFilter(ResultOutOfLog())
     app = celery_app(settings)
     means = _ProcessMeans(layout, store_url, settings)
 
-    @app.task(name=TASK_NAME)
-    def digitize_file(source: str, profile: str) -> TaskReport:
-        return means.get().digitize(source, profile)
+    @app.task(name=TASK_NAME, bind=True, max_retries=RETRIES_WHILE_UNAVAILABLE)
+    def digitize_file(task: Task, source: str, profile: str) -> TaskReport:
+        from digitizer.distributed.tasks import WorkerUnavailable
+
+        try:
+            return means.get().digitize(source, profile)
+        except WorkerUnavailable as exc:
+            log.warning("%s: %s; retried in %d s", source, exc, RETRY_SECONDS)
+            raise task.retry(exc=exc, countdown=RETRY_SECONDS) from exc
 
     worker_process_init.connect(means.on_process_init, weak=False)
     worker_process_shutdown.connect(means.on_process_shutdown, weak=False)
