@@ -35,6 +35,7 @@ from digitizer import (
     cli_review,
     cli_signing,
     cli_stats,
+    cli_store,
 )
 from digitizer import batch as batch_cli
 from digitizer.config import Layout, default_config_root, default_home
@@ -60,6 +61,7 @@ cli_stats.register(app)
 cli_signing.register(app)
 cli_reindex.register(app)
 worker_cli.register(app)
+cli_store.register(app)
 
 err = Console(stderr=True)
 

@@ -136,11 +136,13 @@ def append(
     field_name: str | None = None,
     old_value: str | None = None,
     new_value: str | None = None,
+    at: dt.datetime | None = None,
 ) -> AuditEntry:
     """Add an entry to the chain inside ``session``'s transaction (the caller commits).
 
     Takes the chain lock (idempotent within a transaction), reads the last entry and links
-    the new one to it.
+    the new one to it. ``at`` is now, except for an entry brought from another store's
+    verified chain (:mod:`digitizer.store.merge`), which keeps the time it was made.
     """
     if not actor.strip() or len(actor) > _ACTOR_MAX:
         raise ValueError(f"an audit actor is 1 to {_ACTOR_MAX} characters")
@@ -150,7 +152,7 @@ def append(
     last = session.scalars(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
     prev = last or GENESIS
     # microseconds are the finest both SQLite and PostgreSQL keep
-    at = utcnow()
+    at = at or utcnow()
     entry = AuditEntry(
         at=at,
         actor=actor,

@@ -1,0 +1,88 @@
+"""``digitizer store merge``: bring a workstation's store and archive into this one.
+
+The step between one workstation and the province set-up (README): the office's SQLite store
+and signed PDFs go into the shared PostgreSQL store and archive, and the workstation carries
+on against the shared store. Run it again after a stop: what is already there is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from digitizer.errors import ConfigurationError
+from digitizer.store import Store, default_url
+
+store_app = typer.Typer(no_args_is_help=True, help="The store itself: merging other stores in.")
+err = Console(stderr=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``digitizer store`` to the main app."""
+    app.add_typer(store_app, name="store")
+
+
+@store_app.command("merge")
+def merge(
+    ctx: typer.Context,
+    from_home: Annotated[
+        Path,
+        typer.Argument(
+            metavar="HOME", help="The workstation's home folder (its digitizer.db and archive)."
+        ),
+    ],
+    from_url: Annotated[
+        str | None,
+        typer.Option(help="The workstation's store, if not the SQLite file in HOME."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Merge another store (documents, pages, words, fields, dossiers, reuse events,
+    journal, audit trail) and its signed PDFs into this home's store and archive. The source
+    is only read; a PDF that does not match its record is not merged and is reported."""
+    from digitizer.store.merge import StoreMerge
+
+    state: Any = ctx.obj
+    source_url = from_url or default_url(from_home.expanduser().resolve())
+    if not from_url and not (from_home / "digitizer.db").is_file():
+        raise ConfigurationError(f"{from_home}: no digitizer.db here (give --from-url)")
+    if source_url == state.store_url:
+        raise ConfigurationError("the source is this store itself: nothing to merge")
+    state.layout.prepare()
+    source, target = Store(source_url), Store(state.store_url)
+    try:
+        job = StoreMerge(source, target, state.layout.archive)
+        with Progress(
+            TextColumn("[bold]merge"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=as_json,
+        ) as bar:
+            task = bar.add_task("documents", total=job.documents_to_merge())
+            report = job.run(on_document=lambda: bar.advance(task))
+    finally:
+        source.close()
+        target.close()
+    if as_json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        table = Table(title=f"merged {source_url}")
+        table.add_column("what")
+        table.add_column("count", justify="right")
+        for name, value in report.to_json().items():
+            if name != "refused":
+                table.add_row(name.replace("_", " "), str(value))
+        table.add_row("documents refused", str(len(report.refused)))
+        Console().print(table)
+        for line in report.refused:
+            err.print(f"refused: {line}", markup=False, highlight=False, soft_wrap=True)
+    if not report.ok:
+        raise typer.Exit(1)
