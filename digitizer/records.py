@@ -72,6 +72,8 @@ class FieldValue:
     page_no: int | None = None
     # (left, top, width, height) of the value on page ``page_no`` (0-based) of the stored pages
     box: tuple[int, int, int, int] | None = None
+    # where the value came from: the page's text, or a QR code/barcode that encodes it
+    origin: Literal["ocr", "qr"] = "ocr"
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,6 +159,8 @@ def test_a_decoded_qr_beats_ocr(understander: Understander) -> None:
     result = understander.understand([page.words], [[code]])
     assert result.fields["dossier_code"].value == code
     assert result.fields["dossier_code"].status == "ok"
+    assert result.fields["dossier_code"].origin == "qr"  # stored so: re-indexing keeps it
+    assert result.fields["applicant_name"].origin == "ocr"
 
 
 @pytest.mark.parametrize(

@@ -289,7 +289,8 @@ class Store:
 
 def fill_field(row: Field, fv: FieldValue) -> bool:
     """Set a field row to what the pipeline read (registration and re-indexing alike): the
-    value as text, its box, its diacritic-free form for search, origin ``ocr``.
+    value as text, its box, its diacritic-free form for search, its origin (``ocr``, or
+    ``qr`` when a code gave it: re-indexing keeps such a value).
 
     Returns True when the value was cut: no real field is that long, it is an extraction
     that ran on, so the field (and its document) goes to a clerk.
@@ -303,7 +304,7 @@ def fill_field(row: Field, fv: FieldValue) -> bool:
     row.value, row.confidence, row.status, row.page_no = value, fv.confidence, status, fv.page_no
     row.left, row.top, row.width, row.height = fv.box or (None, None, None, None)
     row.value_folded = folded_value(value)
-    row.origin = "ocr"
+    row.origin = fv.origin
     return capped
 
 

@@ -17,6 +17,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from digitizer.records import FieldValue, OcrWord
 from digitizer.understanding.anchors import alone_candidates, place_date_candidates
@@ -28,12 +29,7 @@ from digitizer.understanding.names import NameBook
 from digitizer.understanding.normalize import NORMALIZERS, NormalizeError
 from digitizer.understanding.schema import DocumentSchema, FieldSpec, SchemaSet
 from digitizer.understanding.scoring import as_json_value, find_spelling, ocr_score, word_confs
-from digitizer.understanding.validate import (
-    check_date,
-    check_pattern,
-    check_personal_id,
-    check_range,
-)
+from digitizer.understanding.validate import check_personal_id, field_problems, holder_of
 from digitizer.understanding.values import (
     cut,
     ends_unnamed,
@@ -87,6 +83,7 @@ class _Reading:
     problems: tuple[str, ...]
     page: int | None
     words: tuple[OcrWord, ...] = ()
+    origin: Literal["ocr", "qr"] = "ocr"
 
 
 # Reads the text of a box (page, x0, y0, x1, y1) again, as one line, at a scale: the
@@ -178,6 +175,7 @@ class Understander:
                 "ok" if ok else "needs_review",
                 reading.page,
                 _box(reading.words),
+                reading.origin,
             )
         key = result.fields.get(schema.key) if schema.key else None
         if key is not None and key.status == "ok" and key.value is not None:
@@ -285,27 +283,10 @@ class Understander:
             return None
         if self._checks(spec, value):
             return None
-        return _Reading(value, _QR_SCORE, (), page)
+        return _Reading(value, _QR_SCORE, (), page, origin="qr")
 
     def _checks(self, spec: FieldSpec, value: str) -> list[str]:
-        problems: list[str] = []
-        if spec.pattern is not None and spec.type in (
-            "code",
-            "number",
-            "text",
-            "name",
-            "personal_id",
-        ):
-            problems += check_pattern(value, spec.pattern.pattern)
-        if spec.type == "date":
-            problems += check_date(value, today=self.today)
-        if spec.type in ("number", "area", "money") and (
-            spec.min_value is not None or spec.max_value is not None
-        ):
-            low = spec.min_value if spec.min_value is not None else float("-inf")
-            high = spec.max_value if spec.max_value is not None else float("inf")
-            problems += check_range(value, low, high)
-        return problems
+        return field_problems(spec, value, today=self.today)
 
     def _vote(
         self,
@@ -365,16 +346,8 @@ class Understander:
             reading = readings.get(spec.name)
             if spec.type != "personal_id" or reading is None or reading.problems:
                 continue
-            dob = gender = None
-            if spec.same_person:
-                dob_field, _, gender_ref = spec.same_person.partition(",")
-                dob_reading = readings.get(dob_field)
-                if dob_reading is not None and not dob_reading.problems:
-                    dob = dt.date.fromisoformat(dob_reading.value)
-                if gender_ref in ("male", "female"):
-                    gender = gender_ref
-                elif gender_ref and (g := readings.get(gender_ref)) and not g.problems:
-                    gender = g.value
+            settled = {name: r.value for name, r in readings.items() if not r.problems}
+            dob, gender = holder_of(spec, settled)
             problems = check_personal_id(
                 reading.value, date_of_birth=dob, gender=gender, province_codes=self.province_codes
             )

@@ -11,11 +11,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digitizer.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from digitizer.understanding.schema import FieldSpec
 
 __all__ = [
     "DEFAULT_PROVINCES_FILE",
@@ -178,3 +182,50 @@ def check_pattern(value: str, regex: str | re.Pattern[str]) -> list[str]:
     if pattern.fullmatch(value) is None:
         return [f"the value does not have the expected form {pattern.pattern}"]
     return []
+
+
+# ----------------------------------------------------------------- one field, by its rules
+
+_PATTERN_TYPES = ("code", "number", "text", "name", "personal_id")
+_RANGE_TYPES = ("number", "area", "money")
+GENDERS = ("male", "female")
+
+
+def field_problems(spec: FieldSpec, value: str, *, today: dt.date) -> list[str]:
+    """A normalized value against its field's own rules: pattern, plausible date, range.
+
+    The one place these rules are applied: to what the pipeline reads (and to a QR code's
+    value) as to what a clerk types in review, so a value a clerk can save is one the
+    pipeline would have accepted.
+    """
+    problems: list[str] = []
+    if spec.pattern is not None and spec.type in _PATTERN_TYPES:
+        problems += check_pattern(value, spec.pattern.pattern)
+    if spec.type == "date":
+        problems += check_date(value, today=today)
+    if spec.type in _RANGE_TYPES and (spec.min_value is not None or spec.max_value is not None):
+        low = spec.min_value if spec.min_value is not None else float("-inf")
+        high = spec.max_value if spec.max_value is not None else float("inf")
+        problems += check_range(value, low, high)
+    return problems
+
+
+def holder_of(spec: FieldSpec, settled: Mapping[str, str]) -> tuple[dt.date | None, str | None]:
+    """The date of birth and gender a personal-ID field must agree with (its
+    ``same_person`` = "dob_field,gender_field_or_value"), from the document's settled
+    values (name -> normalized value); None where unknown."""
+    if not spec.same_person:
+        return None, None
+    dob_field, _, gender_ref = spec.same_person.partition(",")
+    dob = None
+    if dob_field in settled:
+        try:
+            dob = dt.date.fromisoformat(settled[dob_field])
+        except ValueError:
+            dob = None
+    gender: str | None = None
+    if gender_ref in GENDERS:
+        gender = gender_ref
+    elif gender_ref and settled.get(gender_ref) in GENDERS:
+        gender = settled[gender_ref]
+    return dob, gender
