@@ -18,6 +18,7 @@ from rich.table import Table
 
 from digitizer.errors import ConfigurationError
 from digitizer.store import Store, default_url
+from digitizer.store.store import shown_url
 
 store_app = typer.Typer(no_args_is_help=True, help="The store itself: merging other stores in.")
 err = Console(stderr=True)
@@ -74,14 +75,16 @@ def merge(
     if as_json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
-        table = Table(title=f"merged {source_url}")
+        out = Console()
+        out.print(f"merged {shown_url(source_url)}", markup=False, highlight=False)
+        table = Table()
         table.add_column("what")
         table.add_column("count", justify="right")
         for name, value in report.to_json().items():
             if name != "refused":
                 table.add_row(name.replace("_", " "), str(value))
         table.add_row("documents refused", str(len(report.refused)))
-        Console().print(table)
+        out.print(table)
         for line in report.refused:
             err.print(f"refused: {line}", markup=False, highlight=False, soft_wrap=True)
     if not report.ok:
