@@ -11,6 +11,8 @@
 # the cluster belongs to the 'postgres' system user (runuser); DIR must be reachable by it.
 # The URL is a SQLAlchemy URL: postgresql+psycopg://digitizer@127.0.0.1:PORT/digitizer
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 cmd=${1:-}
 dir=${2:-${DIGITIZER_PG_DIR:-${TMPDIR:-/tmp}/digitizer-pg}}
@@ -31,12 +33,7 @@ pg_bin() {
 bin=$(pg_bin || true)
 if [ -z "$bin" ]; then
   [ "$cmd" = start ] || { echo "postgres.sh: PostgreSQL is not installed" >&2; exit 1; }
-  SUDO=""
-  [ "$(id -u)" != 0 ] && SUDO="sudo"
-  echo "postgres.sh: installing postgresql" >&2
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    postgresql >/dev/null
+  apt_install postgres.sh postgresql
   bin=$(pg_bin) || { echo "postgres.sh: no server binaries after installing" >&2; exit 1; }
 fi
 
@@ -55,10 +52,6 @@ running() {
 
 url() {
   echo "postgresql+psycopg://$user@127.0.0.1:$(cat "$dir/port")/$user"
-}
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 case "$cmd" in

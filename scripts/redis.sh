@@ -9,6 +9,8 @@
 # README's province set-up uses Debian's redis-server service). Every command is
 # idempotent. redis-server is installed with apt-get when missing.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 cmd=${1:-}
 dir=${2:-${DIGITIZER_REDIS_DIR:-${TMPDIR:-/tmp}/digitizer-redis}}
@@ -18,12 +20,7 @@ esac
 
 if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
   [ "$cmd" = start ] || { echo "redis.sh: redis-server is not installed" >&2; exit 1; }
-  SUDO=""
-  [ "$(id -u)" != 0 ] && SUDO="sudo"
-  echo "redis.sh: installing redis-server" >&2
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    redis-server >/dev/null
+  apt_install redis.sh redis-server
 fi
 
 running() {
@@ -33,10 +30,6 @@ running() {
 
 url() {
   echo "redis://127.0.0.1:$(cat "$dir/port")/0"
-}
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 case "$cmd" in

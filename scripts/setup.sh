@@ -6,6 +6,8 @@
 # Idempotent: re-running only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
@@ -31,11 +33,7 @@ for p in "${pkgs[@]}"; do
   grep -qxF "$p" <<<"$installed" || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" != 0 ] && SUDO="sudo"
-  echo "setup: installing system packages: ${missing[*]}" >&2
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_install setup "${missing[@]}"
 fi
 
 PY=${PYTHON:-python3}

@@ -57,8 +57,19 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def _stop_server(folder: str | Path) -> None:
-    subprocess.run(["bash", str(PG_SCRIPT), "stop", str(folder)], capture_output=True, timeout=120)
+def _start_server(script: Path, folder: str) -> str:
+    """Start the throw-away server of ``script`` (postgres.sh, redis.sh) in ``folder``; its URL."""
+    proc = subprocess.run(
+        ["bash", str(script), "start", folder], capture_output=True, text=True, timeout=600
+    )
+    if proc.returncode != 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.fail(f"scripts/{script.name} start failed:\n{proc.stderr}", pytrace=False)
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def _stop_server(folder: str | Path, script: Path = PG_SCRIPT) -> None:
+    subprocess.run(["bash", str(script), "stop", str(folder)], capture_output=True, timeout=120)
     shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -85,14 +96,8 @@ def pg_server_url() -> Iterator[str]:
     _stop_orphaned_servers()
     folder = tempfile.mkdtemp(prefix=_PG_PREFIX)
     Path(folder, "owner.pid").write_text(str(os.getpid()), encoding="utf-8")
-    proc = subprocess.run(
-        ["bash", str(PG_SCRIPT), "start", folder], capture_output=True, text=True, timeout=600
-    )
-    if proc.returncode != 0:
-        shutil.rmtree(folder, ignore_errors=True)
-        pytest.fail(f"scripts/postgres.sh start failed:\n{proc.stderr}", pytrace=False)
     try:
-        yield proc.stdout.strip().splitlines()[-1]
+        yield _start_server(PG_SCRIPT, folder)
     finally:
         _stop_server(folder)
 
@@ -163,17 +168,10 @@ def redis_server_url() -> Iterator[str]:
         yield given
         return
     folder = tempfile.mkdtemp(prefix="digitizer-redis-")
-    proc = subprocess.run(
-        ["bash", str(REDIS_SCRIPT), "start", folder], capture_output=True, text=True, timeout=600
-    )
-    if proc.returncode != 0:
-        shutil.rmtree(folder, ignore_errors=True)
-        pytest.fail(f"scripts/redis.sh start failed:\n{proc.stderr}", pytrace=False)
     try:
-        yield proc.stdout.strip().splitlines()[-1]
+        yield _start_server(REDIS_SCRIPT, folder)
     finally:
-        subprocess.run(["bash", str(REDIS_SCRIPT), "stop", folder], capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
+        _stop_server(folder, REDIS_SCRIPT)
 
 
 @pytest.fixture

@@ -52,6 +52,11 @@ def _distinct_scans(folder: Path, count: int) -> list[Path]:
     return made
 
 
+def _batch(scans: Path) -> list[str]:
+    """The arguments of a distributed batch of ``scans`` with JSON lines."""
+    return ["batch", str(scans), "--profile", "default", "--distributed", "--json"]
+
+
 def _env(home: Path, pg_url: str, redis_url: str) -> dict[str, str]:
     return dict(
         os.environ,
@@ -149,19 +154,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_registers_nothing_twice(
     files = _distinct_scans(tmp_path / "scans", 14)
     env = _env(tmp_path / "home", pg_url, redis_url)
     batch = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "digitizer",
-            "--config",
-            str(ROOT),
-            "batch",
-            str(tmp_path / "scans"),
-            "--profile",
-            "default",
-            "--distributed",
-            "--json",
-        ],
+        [sys.executable, "-m", "digitizer", "--config", str(ROOT), *_batch(tmp_path / "scans")],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -219,12 +212,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_registers_nothing_twice(
     # A second run finds everything registered and enqueues nothing.
     again = run_digitizer(
         tmp_path / "home",
-        "batch",
-        str(tmp_path / "scans"),
-        "--profile",
-        "default",
-        "--distributed",
-        "--json",
+        *_batch(tmp_path / "scans"),
         db_url=pg_url,
         env_extra={"DIGITIZER_BROKER_URL": redis_url},
     )
