@@ -330,6 +330,7 @@ def batch_command(
     ] = False,
     broker: BrokerOption = DEFAULT_BROKER_URL,
     chunk_files: Annotated[int, typer.Option(min=1, hidden=True)] = CHUNK_FILES,
+    lost_check_seconds: Annotated[float, typer.Option(min=0.1, hidden=True)] = 60.0,
 ) -> None:
     """Digitize a whole folder tree; a re-run skips what is registered. Originals untouched."""
     state: CliState = ctx.obj
@@ -348,7 +349,11 @@ def batch_command(
     if distributed:  # workers elsewhere read the files: they are named by absolute paths
         from digitizer.distributed.producer import Producer
 
-        producer = Producer(QueueSettings(broker_url=broker), state.store_url)
+        producer = Producer(
+            QueueSettings(broker_url=broker),
+            state.store_url,
+            lost_check_seconds=lost_check_seconds,
+        )
         directory = directory.resolve()
     else:
         plan = prepare(layout, prof)
@@ -399,6 +404,8 @@ def batch_command(
             raise
         finally:
             store.close()
+            if producer is not None:
+                producer.close()
     seconds = time.perf_counter() - started
     _report(err, tally, seconds, prof.name, failures.written)
     if as_json:

@@ -220,6 +220,40 @@ def test_a_worker_killed_mid_run_loses_nothing_and_registers_nothing_twice(
     assert json_lines(again.stdout)[-1]["summary"]["status"]["skipped"] == len(files)
 
 
+def test_tasks_the_queue_lost_are_sent_again(tmp_path: Path, pg_url: str, redis_url: str) -> None:
+    """Redis restarted without its append-only file forgets the queued tasks: the batch
+    notices that they are neither queued, nor held, nor finished, and enqueues them again."""
+    import redis
+
+    files = _distinct_scans(tmp_path / "scans", 3)
+    env = _env(tmp_path / "home", pg_url, redis_url)
+    batch = subprocess.Popen(
+        [sys.executable, "-m", "digitizer", "--config", str(ROOT),
+         *_batch(tmp_path / "scans"), "--lost-check-seconds", "0.5"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    client = redis.Redis.from_url(redis_url)
+    worker: WorkerProcess | None = None
+    try:
+        deadline = time.monotonic() + 120
+        while client.llen("digitizer") < len(files):  # queued, no worker yet
+            assert batch.poll() is None, batch.communicate()
+            assert time.monotonic() < deadline, "the batch did not enqueue its files"
+            time.sleep(0.05)
+        client.delete("digitizer")  # what a restart without persistence does
+        time.sleep(2)  # two checks of the producer find them gone
+        worker = WorkerProcess("late", env, tmp_path)
+        stdout, stderr = batch.communicate(timeout=300)
+    finally:
+        if worker is not None:
+            worker.stop()
+        client.close()
+    assert batch.returncode == 0, stderr
+    assert "lost by the queue" in stderr
+    statuses = json_lines(stdout)[-1]["summary"]["status"]  # type: ignore[index]
+    assert statuses["registered"] + statuses["needs_review"] == len(files), statuses
+
+
 def test_a_task_delivered_twice_registers_once_and_worker_troubles_are_retried(
     tmp_path: Path, pg_url: str, redis_url: str
 ) -> None:

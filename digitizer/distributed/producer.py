@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 from digitizer.batch import FileReport, Outcome, registered_before
 from digitizer.digest import sha256_of
-from digitizer.distributed.queue import TASK_NAME, QueueSettings, celery_app, redis_client
+from digitizer.distributed.queue import (
+    TASK_NAME,
+    QueueSettings,
+    celery_app,
+    redis_client,
+    task_ids_in_broker,
+)
 from digitizer.distributed.worker import require_postgresql
 from digitizer.errors import QueueError
 from digitizer.profiles import ScannerProfile
@@ -42,14 +49,20 @@ _STATUSES: set[str] = {"registered", "needs_review", "failed"}
 class Producer:
     """The queue side of one distributed batch."""
 
-    def __init__(self, settings: QueueSettings, store_url: str) -> None:
+    def __init__(
+        self, settings: QueueSettings, store_url: str, *, lost_check_seconds: float = 60.0
+    ) -> None:
         """Check, before any file is touched, that the store can be shared and the queue
         answers; both failures are one line."""
         require_postgresql(store_url)
-        redis_client(settings).close()
+        self.client = redis_client(settings)
         self.settings = settings
         self.app: Celery = celery_app(settings)
         self.outstanding = 0
+        self.lost_check_seconds = lost_check_seconds
+
+    def close(self) -> None:
+        self.client.close()
 
     def workers_listening(self) -> int:
         """How many workers answer a ping within a second (0 is allowed: they may come)."""
@@ -78,6 +91,8 @@ class Producer:
             )
         backend = self.app.backend
         pending: dict[str, str] = {}  # task id -> source
+        missing_before: set[str] = set()  # pending tasks the broker did not hold last time
+        next_check = time.monotonic() + self.lost_check_seconds
         seen: set[str] = set()  # contents enqueued by this run
         todo = iter(files)
         exhausted = False
@@ -91,14 +106,13 @@ class Producer:
                 if isinstance(early, FileReport):
                     yield early
                     continue
-                with self._queue_errors():
-                    task = self.app.send_task(
-                        TASK_NAME, kwargs={"source": str(path), "profile": profile.name}
-                    )
-                pending[task.id] = str(path)
+                pending[self._send(str(path), profile.name)] = str(path)
                 self.outstanding = len(pending)
             if not pending:
                 return
+            if time.monotonic() >= next_check:
+                missing_before = self._resend_lost(pending, missing_before, profile.name)
+                next_check = time.monotonic() + self.lost_check_seconds
             with self._queue_errors():
                 ready = list(
                     backend.get_many(list(pending), interval=_POLL_SECONDS, max_iterations=1)
@@ -109,6 +123,46 @@ class Producer:
                 source = pending.pop(task_id)
                 yield _report_of(meta, source, store, since)
             self.outstanding = len(pending)
+
+    def _send(self, source: str, profile: str) -> str:
+        with self._queue_errors():
+            task = self.app.send_task(TASK_NAME, kwargs={"source": source, "profile": profile})
+        return str(task.id)
+
+    def _resend_lost(
+        self, pending: dict[str, str], missing_before: set[str], profile: str
+    ) -> set[str]:
+        """Send again the tasks the broker lost; the pending tasks it does not hold now.
+
+        A task counts as lost when two checks in a row find it neither queued, nor held by
+        a worker, nor finished (one check could fall between a worker taking it and
+        recording it as held). Sending a task twice is harmless: registration is idempotent.
+        """
+        with self._queue_errors():
+            held = task_ids_in_broker(self.client)
+            candidates = set(pending) - held
+            finished = (
+                {
+                    task_id
+                    for task_id, _ in self.app.backend.get_many(
+                        list(candidates), max_iterations=1, interval=0
+                    )
+                }
+                if candidates
+                else set()
+            )
+        missing = candidates - finished
+        lost = missing & missing_before
+        if lost:
+            log.warning(
+                "%d task(s) were lost by the queue (Redis restarted without its append-only "
+                "file?): enqueued again",
+                len(lost),
+            )
+        for task_id in lost:
+            source = pending.pop(task_id)
+            pending[self._send(source, profile)] = source
+        return missing - lost
 
     @contextmanager
     def _queue_errors(self) -> Iterator[None]:

@@ -19,9 +19,10 @@ finds the document registered, wasting its time but never registering twice.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from digitizer.errors import QueueError
 from digitizer.store.store import shown_url
@@ -130,3 +131,37 @@ class AttemptCounter:
 
     def finished(self, sha256: str) -> None:
         self.client.delete(_ATTEMPTS_KEY.format(sha256))
+
+
+# kombu's Redis transport: a queue is a list per priority step, and the messages a worker
+# holds (running, or waiting for their ETA) are in one hash until acknowledged
+_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
+_UNACKED_KEY = "unacked"
+
+
+def task_ids_in_broker(client: redis.Redis) -> set[str]:
+    """The ids of every task the broker still holds: queued, or held by a worker.
+
+    A task the producer waits for that is in neither, and has no result, was lost by the
+    broker (a Redis restarted without its append-only file): the producer sends it again.
+    """
+    messages: list[Any] = []
+    for suffix in _PRIORITY_SUFFIXES:
+        messages += [_json(raw) for raw in client.lrange(f"{QUEUE_NAME}{suffix}", 0, -1)]
+    for raw in client.hvals(_UNACKED_KEY):  # each is [message, exchange, routing key]
+        held = _json(raw)
+        if isinstance(held, list) and held:
+            messages.append(held[0])
+    found = set()
+    for message in messages:
+        headers = message.get("headers") if isinstance(message, dict) else None
+        if isinstance(headers, dict) and headers.get("id"):
+            found.add(str(headers["id"]))
+    return found
+
+
+def _json(raw: bytes | str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
