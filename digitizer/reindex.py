@@ -38,7 +38,7 @@ from digitizer.config import Layout, read_toml
 from digitizer.errors import ConfigurationError
 from digitizer.records import FieldValue, OcrWord
 from digitizer.review.queue import pending_items
-from digitizer.store import Store, progress
+from digitizer.store import Store, progress, reuse
 from digitizer.store.models import Document, Field, OcrWordRow, Page
 from digitizer.store.store import fill_field
 from digitizer.understanding.learned import DocTypeModel
@@ -289,6 +289,7 @@ class Reindexer:
         s.flush()
         after = _snapshot(doc, final)
         if after != before:
+            reuse.relink(s, doc, actor="reindex")  # a key read anew may match another document
             progress.refresh(s, doc.dossier_id)
         return after != before
 

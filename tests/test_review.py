@@ -35,7 +35,7 @@ from digitizer.review.queue import PageSize
 from digitizer.review.session import ReviewSession
 from digitizer.store import Store
 from digitizer.store.audit import verify_chain
-from digitizer.store.models import AuditEntry, Document, Field
+from digitizer.store.models import AuditEntry, Document, Field, ReuseEvent
 from digitizer.understanding.schema import SchemaSet, load_schemas
 from digitizer.understanding.validate import load_province_codes
 from tests.cli import run_digitizer as _digitizer
@@ -119,6 +119,8 @@ def _register(
     at: int,
     doc_type: str = "birth_certificate",
     unit_id: int | None = None,
+    dossier_code: str | None = None,
+    key_value: str | None = None,
 ) -> None:
     """A processed document as the pipeline registers it (no OCR needed for the store)."""
     result = DocumentResult(
@@ -132,6 +134,8 @@ def _register(
         pages=[PageResult(1654, 2339, 200.0, "bw", 0, 0.0, 92.0, [])],
         output=f"/archive/{doc_id}.pdf",
         output_sha256="0" * 64,
+        dossier_code=dossier_code,
+        key_value=key_value,
     )
     store.register(result, profile="default", pdfa_level="2b", ocr_engine="test", unit_id=unit_id)
     with store.session() as s, s.begin():  # created_at decides the queue's order
@@ -252,6 +256,45 @@ def test_audit_commands_mask_personal_ids_unless_asked(
     verified = runner.invoke(cli.app, ["audit", "verify", "--json"], env=env)
     assert verified.exit_code == 0
     assert json.loads(verified.stdout)["entries"] == 1
+
+
+def test_a_corrected_key_links_the_re_scan_to_the_earlier_document(store_url: str) -> None:
+    """The key (here the personal ID) misread at registration hid a re-scan; corrected in
+    review, the document points at the earlier one and its dossier counts as reusing it;
+    corrected again to another ID, both are undone."""
+    store = Store(store_url)
+    ok: Literal["ok"] = "ok"
+    doubt: Literal["needs_review"] = "needs_review"
+    first = {"personal_id": FieldValue("030322189951", 0.97, ok)}
+    _register(store, "first00000000000", first, at=3, key_value="030322189951")
+    _register(
+        store,
+        "again00000000000",
+        {"personal_id": FieldValue("030322189957", 0.5, doubt)},
+        at=9,
+        dossier_code="000.00.24.H07-250809-0001",
+    )
+
+    def state() -> tuple[str | None, bool, list[tuple[str, bool]]]:
+        with store.session() as s:
+            doc = s.get(Document, "again00000000000")
+            assert doc is not None and doc.dossier is not None
+            events = [(e.document_id, e.automatic) for e in s.scalars(select(ReuseEvent))]
+            return doc.reuse_of, doc.dossier.reused, events
+
+    try:
+        assert state() == (None, False, [])
+        reviewer = _reviewer(store)
+        assert reviewer.correct(
+            "again00000000000", "personal_id", "030322189951", "030322189957"
+        ).saved
+        assert state() == ("first00000000000", True, [("first00000000000", True)])
+        assert reviewer.correct(
+            "again00000000000", "personal_id", "030322189958", "030322189951"
+        ).saved
+        assert state() == (None, False, [])
+    finally:
+        store.close()
 
 
 def test_an_accepted_value_must_pass_the_rules_too(review_store: Store) -> None:

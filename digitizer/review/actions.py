@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from digitizer.review.checks import check_value
 from digitizer.review.queue import NEEDS_REVIEW, pending_items
-from digitizer.store import audit, progress
+from digitizer.store import audit, progress, reuse
 from digitizer.store.models import Document, Field, folded_value
 from digitizer.store.store import Store
 from digitizer.understanding.schema import SchemaSet
@@ -140,6 +140,7 @@ class Reviewer:
             row.confidence = 1.0
             if schema.key == field_name:
                 doc.key_value = value[:64]
+                reuse.relink(s, doc, actor=self.actor)  # the corrected key may match another
             audit.append(
                 s,
                 actor=self.actor,

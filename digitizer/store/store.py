@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from digitizer.errors import StoreError
 from digitizer.records import DocumentResult, FieldValue
-from digitizer.store import progress
+from digitizer.store import progress, reuse
 from digitizer.store.migrations import ensure_head
 from digitizer.store.models import (
     Document,
@@ -29,7 +29,6 @@ from digitizer.store.models import (
     JournalEntry,
     OcrWordRow,
     Page,
-    ReuseEvent,
     Unit,
     folded_value,
 )
@@ -171,16 +170,6 @@ class Store:
         try:
             with self.session() as s, s.begin():
                 dossier = _dossier_for(s, result, unit_id)
-                if result.key_value:
-                    earlier = s.scalars(
-                        select(Document.id)
-                        .where(
-                            Document.doc_type == result.doc_type,
-                            Document.key_value == result.key_value,
-                        )
-                        .order_by(Document.created_at)
-                    ).first()
-                    result.reuse_of = earlier
                 doc = Document(
                     id=result.document_id,
                     sha256=result.sha256,
@@ -198,7 +187,6 @@ class Store:
                     ocr_engine=ocr_engine,
                     dossier=dossier,
                     key_value=result.key_value,
-                    reuse_of=result.reuse_of,
                     schema_version=result.schema_version,
                 )
                 s.add(doc)
@@ -207,18 +195,10 @@ class Store:
                     s.add(field_row)
                     if fill_field(field_row, fv):
                         doc.status = "needs_review"
-                if result.reuse_of is not None and dossier is not None:
-                    # the dossier was served by a document digitized before: a reuse
-                    s.add(
-                        ReuseEvent(
-                            document_id=result.reuse_of,
-                            dossier_id=dossier.id,
-                            actor="pipeline",
-                            automatic=True,
-                        )
-                    )
-                if dossier is not None:
-                    progress.refresh(s, dossier.id)
+                # a re-scan of a document digitized before: its dossier reused it
+                reuse.relink(s, doc, actor="pipeline")
+                result.reuse_of = doc.reuse_of
+                progress.refresh(s, doc.dossier_id)
                 for page_no, page in enumerate(result.pages, start=1):
                     row = Page(
                         document=doc,
