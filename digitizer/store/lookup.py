@@ -73,8 +73,9 @@ DOSSIER_FIELD = "dossier_code"
 _BATCH = 200
 
 # One row of folded OCR text per document: what full-text search indexes. On its own
-# metadata, created on first use by ensure_text_index (so it needs no migration of its own);
-# no foreign key, because documents is not in this metadata (documents are never deleted).
+# metadata, made by migration 0004 (ensure_text_index), with its dialect's full-text index
+# beside it; no foreign key, because documents is not in this metadata (documents are never
+# deleted).
 _text_meta = MetaData()
 document_text = Table(
     "document_text",
@@ -302,6 +303,15 @@ def ensure_text_index(conn: Connection) -> None:
         conn.execute(text(ddl))
 
 
+def drop_text_index(conn: Connection) -> None:
+    """Drop ``document_text`` and its full-text index (the migration's downgrade)."""
+    if conn.dialect.name == "sqlite":
+        for name in ("document_text_ai", "document_text_ad", "document_text_au"):
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+        conn.execute(text("DROP TABLE IF EXISTS document_fts"))
+    document_text.drop(conn, checkfirst=True)
+
+
 def fts_query(words: str) -> str:
     """An FTS5 query for "all these words": each folded word quoted (no operators)."""
     tokens = [t for t in re.split(r"\s+", fold(words)) if re.search(r"\w", t)]
@@ -345,7 +355,6 @@ def sync_text_index(session: Session) -> int:
     """Index every document that is not yet in ``document_text``; the number indexed.
 
     Cheap when nothing is missing (two counts). The caller's transaction holds the rows."""
-    ensure_text_index(session.connection())
     n_docs = session.scalar(select(func.count()).select_from(Document)) or 0
     n_text = session.scalar(select(func.count()).select_from(document_text)) or 0
     if n_docs == n_text:
