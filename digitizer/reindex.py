@@ -289,7 +289,8 @@ class Reindexer:
         s.flush()
         after = _snapshot(doc, final)
         if after != before:
-            reuse.relink(s, doc, actor="reindex")  # a key read anew may match another document
+            # a key read anew may match another document, or stop matching one
+            reuse.relink_after_key_change(s, doc, actor="reindex")
             progress.refresh(s, doc.dossier_id)
         return after != before
 

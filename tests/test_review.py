@@ -297,6 +297,47 @@ def test_a_corrected_key_links_the_re_scan_to_the_earlier_document(store_url: st
         store.close()
 
 
+def test_correcting_the_earlier_documents_key_relinks_the_later_one(store_url: str) -> None:
+    """The other direction: the *earlier* document's key was misread, so a later re-scan
+    matched nothing; corrected, the later one points at it (and its dossier reused it);
+    corrected to another ID, the link and the event are undone."""
+    store = Store(store_url)
+    ok: Literal["ok"] = "ok"
+    doubt: Literal["needs_review"] = "needs_review"
+    _register(
+        store, "older00000000000", {"personal_id": FieldValue("030322189957", 0.5, doubt)}, at=3
+    )
+    newer = {"personal_id": FieldValue("030322189951", 0.97, ok)}
+    _register(
+        store,
+        "newer00000000000",
+        newer,
+        at=9,
+        dossier_code="000.00.24.H07-250809-0002",
+        key_value="030322189951",
+    )
+
+    def newer_state() -> tuple[str | None, bool]:
+        with store.session() as s:
+            doc = s.get(Document, "newer00000000000")
+            assert doc is not None and doc.dossier is not None
+            return doc.reuse_of, doc.dossier.reused
+
+    try:
+        assert newer_state() == (None, False)
+        reviewer = _reviewer(store)
+        assert reviewer.correct(
+            "older00000000000", "personal_id", "030322189951", "030322189957"
+        ).saved
+        assert newer_state() == ("older00000000000", True)
+        assert reviewer.correct(
+            "older00000000000", "personal_id", "030322189958", "030322189951"
+        ).saved
+        assert newer_state() == (None, False)
+    finally:
+        store.close()
+
+
 def test_an_accepted_value_must_pass_the_rules_too(review_store: Store) -> None:
     """The pipeline flagged it; a clerk's accept does not make a wrong value ok."""
     reviewer = _reviewer(review_store)

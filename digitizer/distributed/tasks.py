@@ -29,9 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from digitizer.config import Layout
 from digitizer.digest import sha256_of
-from digitizer.errors import DigitizerError
+from digitizer.errors import DigitizerError, StoreError
 from digitizer.pkcs11_token import retry_later
 from digitizer.profiles import find_profile
 from digitizer.records import DocumentResult
@@ -101,9 +103,6 @@ class FileDigitizer:
 
     def digitize(self, source: str, profile: str) -> TaskReport:
         """Digitize and register ``source`` once, however many times it is asked."""
-        from digitizer.distributed.queue import MAX_ATTEMPTS
-        from digitizer.runner import commit, job_for
-
         started = time.perf_counter()
         path = Path(source)
         try:
@@ -112,15 +111,17 @@ class FileDigitizer:
             sha = sha256_of(path)
         except OSError as exc:
             return self._report(_failed(source, "", f"cannot read file: {exc}"), started)
-        attempt = self.attempts.started(sha)
-        if attempt > MAX_ATTEMPTS:
-            self.attempts.finished(sha)
-            error = (
-                f"worker processes died {MAX_ATTEMPTS} times on this file "
-                "(out of memory or a crash in a decoder)"
-            )
-            self.store.journal(source=source, event_name="failed", sha256=sha, detail=error)
-            return self._report(_failed(source, sha, error), started)
+        try:
+            return self._claimed(path, sha, profile, started)
+        except (StoreError, OperationalError, InterfaceError) as exc:
+            # the store away (restarting, network): not the file's fault, retried later
+            raise WorkerUnavailable(f"worker {self.host}: {exc}") from exc
+
+    def _claimed(self, path: Path, sha: str, profile: str, started: float) -> TaskReport:
+        """The file's work under its content claim: reported if registered, else made."""
+        from digitizer.distributed.queue import MAX_ATTEMPTS
+
+        source = str(path)
         with content_claim(self.store.engine, sha):
             existing = self.store.document_by_sha256(sha)
             if existing is not None:
@@ -135,21 +136,35 @@ class FileDigitizer:
                 self.store.journal(
                     source=source, event_name="duplicate", sha256=sha, document_id=existing.id
                 )
-                report = self._report(result, started, pages=existing.page_count)
-            else:
-                try:
-                    prepared = self._prepare(profile)
-                except DigitizerError as exc:
-                    self.attempts.finished(sha)
-                    raise WorkerUnavailable(f"worker {self.host}: {exc}") from exc
-                result = prepared.worker.process(job_for(self.layout, path, sha))
-                if result.status == "failed" and retry_later(result.error):
-                    self.attempts.finished(sha)
-                    raise WorkerUnavailable(f"worker {self.host}: {result.error}")
-                result = commit(self.store, prepared.plan, prepared.unit_id, result)
-                report = self._report(result, started)
-        self.attempts.finished(sha)
+                return self._report(result, started, pages=existing.page_count)
+            # Counted under the claim: a delivery waiting for another is no attempt. Only a
+            # death (which runs no except clause) leaves the count raised for the next one.
+            if self.attempts.started(sha) > MAX_ATTEMPTS:
+                self.attempts.finished(sha)
+                error = (
+                    f"worker processes died {MAX_ATTEMPTS} times on this file "
+                    "(out of memory or a crash in a decoder)"
+                )
+                self.store.journal(source=source, event_name="failed", sha256=sha, detail=error)
+                return self._report(_failed(source, sha, error), started)
+            try:
+                report = self._digitize(path, sha, profile, started)
+            finally:
+                self.attempts.finished(sha)
         return report
+
+    def _digitize(self, path: Path, sha: str, profile: str, started: float) -> TaskReport:
+        from digitizer.runner import commit, job_for
+
+        try:
+            prepared = self._prepare(profile)
+        except DigitizerError as exc:
+            raise WorkerUnavailable(f"worker {self.host}: {exc}") from exc
+        result = prepared.worker.process(job_for(self.layout, path, sha))
+        if result.status == "failed" and retry_later(result.error):
+            raise WorkerUnavailable(f"worker {self.host}: {result.error}")
+        result = commit(self.store, prepared.plan, prepared.unit_id, result)
+        return self._report(result, started)
 
     def _report(
         self, result: DocumentResult, started: float, pages: int | None = None

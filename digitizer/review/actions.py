@@ -140,7 +140,8 @@ class Reviewer:
             row.confidence = 1.0
             if schema.key == field_name:
                 doc.key_value = value[:64]
-                reuse.relink(s, doc, actor=self.actor)  # the corrected key may match another
+                # the corrected key may match another document, or stop matching one
+                reuse.relink_after_key_change(s, doc, actor=self.actor)
             audit.append(
                 s,
                 actor=self.actor,

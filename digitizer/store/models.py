@@ -126,6 +126,8 @@ class Document(Base):
 
     __table_args__ = (
         Index("ix_documents_type_key", "doc_type", "key_value"),
+        # the documents that name another as the earlier one (re-linked when its key changes)
+        Index("ix_documents_reuse_of", "reuse_of"),
         # the rates: a dossier's documents by status, and a commune's documents by type
         Index("ix_documents_dossier_status", "dossier_id", "status"),
         Index(

@@ -43,6 +43,19 @@ def default_url(home: Path) -> str:
     return f"sqlite:///{home / 'digitizer.db'}"
 
 
+# TCP keepalives both ways, so that a vanished peer (power cut, network gone) is noticed
+# within about a minute, not after the kernel's default two hours: the server's side (the
+# session's tcp_keepalives_*) releases a dead worker's locks (its content claim) and
+# transactions that soon; the client's side stops a worker waiting on a dead server.
+_KEEPALIVE = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "options": "-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3",
+}
+
+
 def _with_driver(url: str) -> str:
     """``postgresql://`` means psycopg 3 here: the driver digitizer installs (SQLAlchemy's
     own default, psycopg2, is not a dependency)."""
@@ -83,7 +96,13 @@ class Store:
         self.url = url
         shown = shown_url(url)
         try:
-            self.engine: Engine = create_engine(_with_driver(url))
+            driver_url = _with_driver(url)
+            self.engine: Engine = create_engine(
+                driver_url,
+                # a connection the server dropped (restart) is replaced, not handed out
+                pool_pre_ping=True,
+                connect_args=_KEEPALIVE if driver_url.startswith("postgresql") else {},
+            )
         except (SQLAlchemyError, ImportError) as exc:
             raise StoreError(f"cannot open the store at {shown}: {_first_line(exc)}") from exc
         if self.engine.dialect.name == "sqlite":
