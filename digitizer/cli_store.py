@@ -50,15 +50,16 @@ def merge(
     from digitizer.store.merge import StoreMerge
 
     state: Any = ctx.obj
-    source_url = from_url or default_url(from_home.expanduser().resolve())
-    if not from_url and not (from_home / "digitizer.db").is_file():
+    home = from_home.expanduser().resolve()
+    source_url = from_url or default_url(home)
+    if not from_url and not (home / "digitizer.db").is_file():
         raise ConfigurationError(f"{from_home}: no digitizer.db here (give --from-url)")
-    if source_url == state.store_url:
+    if source_url == state.store_url or home == state.layout.home.resolve():
         raise ConfigurationError("the source is this store itself: nothing to merge")
     state.layout.prepare()
     source, target = Store(source_url), Store(state.store_url)
     try:
-        job = StoreMerge(source, target, state.layout.archive)
+        job = StoreMerge(source, target, state.layout.archive, source_archive=home / "archive")
         with Progress(
             TextColumn("[bold]merge"),
             BarColumn(),

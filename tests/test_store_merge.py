@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from digitizer.digest import sha256_of
 from digitizer.store import Store
 from digitizer.store.audit import record, verify_chain
+from digitizer.store.merge import as_utc
 from digitizer.store.models import (
     AuditEntry,
     Document,
@@ -176,3 +178,28 @@ def test_a_source_whose_audit_chain_is_broken_is_refused(processed: Path, tmp_pa
     assert not (tmp_path / "province" / "archive").exists() or not any(
         (tmp_path / "province" / "archive").rglob("*.pdf")
     )
+
+
+def test_a_home_copied_from_another_machine_merges_from_its_own_archive(
+    processed: Path, tmp_path: Path
+) -> None:
+    """The records name the PDFs where the workstation kept them; the copy has them in its
+    own archive/ folder."""
+    workstation = tmp_path / "copied"
+    shutil.copytree(processed, workstation)
+    with sqlite3.connect(workstation / "digitizer.db") as db:
+        db.execute(
+            "UPDATE documents SET output_path = replace(output_path, ?, '/srv/old-machine/home')",
+            (str(processed),),
+        )
+    code, report, stderr = _merge(tmp_path / "province", workstation)
+    assert code == 0, stderr
+    assert report["documents_added"] == 2 and report["refused"] == []
+
+
+def test_times_from_a_server_in_another_zone_are_kept_as_the_same_instant() -> None:
+    hanoi = dt.timezone(dt.timedelta(hours=7))
+    at = dt.datetime(2026, 3, 1, 10, 0, tzinfo=hanoi)
+    assert as_utc(at) == dt.datetime(2026, 3, 1, 3, 0, tzinfo=dt.UTC)
+    assert as_utc(at).utcoffset() == dt.timedelta(0)
+    assert as_utc(dt.datetime(2026, 3, 1, 3, 0)).tzinfo is dt.UTC  # SQLite's naive UTC

@@ -16,7 +16,8 @@ so nothing is copied by its row number:
   with their own times, followed by one ``merge`` entry naming the source and its chain head.
 
 A merge can be stopped and run again: whatever is already there is recognised and skipped.
-The source is only read.
+The source's records and files are only read (opening it brings its schema to this
+version, as any digitizer command does).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Row, Table, and_, func, insert, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from digitizer.durable import fsync_dir
@@ -81,17 +83,19 @@ def _table(model: type[Any]) -> Table:
     return table
 
 
-def _aware(value: Any) -> Any:
+def as_utc(value: Any) -> Any:
     """SQLite hands times back without their zone: they are UTC. PostgreSQL must be told so,
     or it would read them in its session's zone (and the audit hashes would not hold)."""
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)  # a server in another zone: the same instant, in UTC
     return value
 
 
 def _values(row: Any, **overrides: Any) -> dict[str, Any]:
     """A row's columns for an insert into the target: no row number, times made explicit."""
-    values = {k: _aware(v) for k, v in row._mapping.items() if k != "id"}
+    values = {k: as_utc(v) for k, v in row._mapping.items() if k != "id"}
     values.update(overrides)
     return values
 
@@ -152,10 +156,19 @@ def _sha256_of(path: Path) -> str:
 class StoreMerge:
     """One merge of ``source`` (and its archive) into ``target`` (and its archive)."""
 
-    def __init__(self, source: Store, target: Store, target_archive: Path) -> None:
+    def __init__(
+        self,
+        source: Store,
+        target: Store,
+        target_archive: Path,
+        source_archive: Path | None = None,
+    ) -> None:
+        """``source_archive``: where the source's PDFs are now, when its home was copied or
+        moved since they were recorded (a record's own path is tried first)."""
         self.source = source
         self.target = target
         self.target_archive = target_archive
+        self.source_archive = source_archive
         self.report = MergeReport()
         self._units: dict[int, int] = {}
         self._dossiers: dict[int, int] = {}
@@ -167,12 +180,18 @@ class StoreMerge:
                 f"the source's audit chain is broken at entry {broken.entry_id} "
                 f"({broken.reason}): merge refused; see 'digitizer audit verify'"
             )
-        self._merge_units()
-        self._merge_dossiers()
-        self._merge_documents(on_document)
-        self._merge_reuse_events()
-        self._merge_journal()
-        self._merge_audit()
+        try:
+            self._merge_units()
+            self._merge_dossiers()
+            self._merge_documents(on_document)
+            self._merge_reuse_events()
+            self._merge_journal()
+            self._merge_audit()
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"merge stopped: {exc.__class__.__name__}: {str(exc).splitlines()[0][:200]}; "
+                "what was merged stays, run it again to finish"
+            ) from exc
         return self.report
 
     def documents_to_merge(self) -> int:
@@ -251,8 +270,11 @@ class StoreMerge:
 
     def _merge_document(self, src: Session, row: Any) -> None:
         pdf = self.target_archive / row.id[:2] / f"{row.id}.pdf"
+        source_pdf = Path(row.output_path)
+        if not source_pdf.exists() and self.source_archive is not None:
+            source_pdf = self.source_archive / row.id[:2] / f"{row.id}.pdf"
         try:
-            copied = copy_pdf(Path(row.output_path), pdf, row.output_sha256)
+            copied = copy_pdf(source_pdf, pdf, row.output_sha256)
         except OSError as exc:
             self.report.refused.append(f"{row.id}: its PDF {row.output_path}: {exc.strerror}")
             return
@@ -262,6 +284,15 @@ class StoreMerge:
             )
             return
         self.report.pdfs_copied += 1
+        try:
+            self._insert_document(src, row, pdf)
+        except IntegrityError:  # registered meanwhile by a worker of the target store
+            self.report.documents_present += 1
+            return
+        self.report.documents_added += 1
+
+    def _insert_document(self, src: Session, row: Any, pdf: Path) -> None:
+        """The document with its pages, words and fields, in one transaction."""
         dossier_id = self._dossiers.get(row.dossier_id)
         with self.target.session() as dst, dst.begin():
             dst.execute(
@@ -285,7 +316,6 @@ class StoreMerge:
             if fields:
                 dst.execute(insert(Field), [_values(f) for f in fields])
             progress.refresh(dst, dossier_id)
-        self.report.documents_added += 1
 
     # ----------------------------------------------------------------- events
 
@@ -313,7 +343,7 @@ class StoreMerge:
                                     ReuseEvent.dossier_id.is_(None)
                                     if dossier_id is None
                                     else ReuseEvent.dossier_id == dossier_id,
-                                    ReuseEvent.at == _aware(row.at),
+                                    ReuseEvent.at == as_utc(row.at),
                                     ReuseEvent.actor == row.actor,
                                 )
                             )
@@ -327,23 +357,24 @@ class StoreMerge:
     def _merge_journal(self) -> None:
         with self.source.session() as src:
             for rows in _batches(src, JournalEntry):
-                first, last = _aware(rows[0].at), _aware(rows[-1].at)
+                times = [as_utc(r.at) for r in rows]  # not in id order if a clock stepped
+                first, last = min(times), max(times)
                 with self.target.session() as dst, dst.begin():
                     there = {
-                        (_aware(r.at), r.source_path, r.event, r.sha256)
+                        (as_utc(r.at), r.source_path, r.event, r.sha256)
                         for r in dst.execute(
                             select(
                                 JournalEntry.at,
                                 JournalEntry.source_path,
                                 JournalEntry.event,
                                 JournalEntry.sha256,
-                            ).where(JournalEntry.at.between(min(first, last), max(first, last)))
+                            ).where(JournalEntry.at.between(first, last))
                         )
                     }
                     new = [
                         _values(r)
                         for r in rows
-                        if (_aware(r.at), r.source_path, r.event, r.sha256) not in there
+                        if (as_utc(r.at), r.source_path, r.event, r.sha256) not in there
                     ]
                     if new:
                         dst.execute(insert(JournalEntry), new)
@@ -357,23 +388,15 @@ class StoreMerge:
         with self.source.session() as src, self.target.session() as dst, dst.begin():
             audit.lock_chain(dst)
             for rows in _batches(src, AuditEntry):
-                for row in rows:
-                    same = dst.scalar(
-                        select(func.count())
-                        .select_from(AuditEntry)
-                        .where(
-                            AuditEntry.at == _aware(row.at),
-                            AuditEntry.actor == row.actor,
-                            AuditEntry.action == row.action,
-                            AuditEntry.document_id == row.document_id
-                            if row.document_id is not None
-                            else AuditEntry.document_id.is_(None),
-                            AuditEntry.field_name == row.field_name
-                            if row.field_name is not None
-                            else AuditEntry.field_name.is_(None),
-                        )
+                times = [as_utc(r.at) for r in rows]
+                there = {
+                    _audit_key(e)
+                    for e in dst.scalars(
+                        select(AuditEntry).where(AuditEntry.at.between(min(times), max(times)))
                     )
-                    if same:
+                }
+                for row in rows:
+                    if _audit_key(row) in there:
                         continue
                     audit.append(
                         dst,
@@ -383,7 +406,7 @@ class StoreMerge:
                         field_name=row.field_name,
                         old_value=row.old_value,
                         new_value=row.new_value,
-                        at=_aware(row.at),
+                        at=as_utc(row.at),
                     )
                     added += 1
             if added:
@@ -397,3 +420,15 @@ class StoreMerge:
                     ),
                 )
         self.report.audit_entries_added = added
+
+
+def _audit_key(entry: Any) -> tuple[Any, ...]:
+    """What tells one clerk's action from another, whatever chain it is linked into."""
+    return (
+        as_utc(entry.at),
+        entry.actor,
+        entry.action,
+        entry.document_id,
+        entry.field_name,
+        entry.new_value,
+    )

@@ -261,7 +261,12 @@ class Store:
                     )
                 )
         except IntegrityError as exc:
-            raise StoreError(f"document {result.document_id} is already registered") from exc
+            if self.document_by_sha256(result.sha256) is not None:
+                raise StoreError(f"document {result.document_id} is already registered") from exc
+            raise StoreError(  # e.g. the same dossier created at this very moment elsewhere
+                f"cannot register {result.source}: a conflicting record was written meanwhile "
+                f"({_first_line(exc.orig or exc)}); run it again"
+            ) from exc
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot register {result.source}: {exc.__class__.__name__}") from exc
 
