@@ -32,6 +32,7 @@ from digitizer.records import DocumentResult
 from digitizer.signing import SignerSpec, open_signer, spec_for_profile
 from digitizer.stages import Job, Worker, WorkerSettings, document_id_for
 from digitizer.store import Store
+from digitizer.store.models import Document
 from digitizer.timestamping import check_timestamp_server
 from digitizer.understanding.schema import load_schemas
 
@@ -119,6 +120,48 @@ def job_for(layout: Layout, path: Path, sha256: str) -> Job:
     (or a task redelivered to another worker) writes the same file again."""
     document_id = document_id_for(sha256)
     return Job(path, sha256, document_id, output_path(layout, document_id))
+
+
+def screen(store: Store, path: Path, seen: set[str]) -> DocumentResult | str:
+    """Hash a file and settle it before any expensive work: its content hash when it is to
+    be digitized (added to ``seen``, the contents already taken by this run), else its
+    result: unreadable (failed), or a duplicate of a registered or already taken content."""
+    source = str(path)
+    try:
+        if not path.is_file():
+            raise InputFileError("not a regular file")
+        sha = sha256_of(path)
+    except (OSError, InputFileError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        result = DocumentResult(
+            source=source, sha256="", status="failed", error=f"cannot read file: {reason}"
+        )
+        store.journal(source=source, event_name="failed", detail=result.error)
+        return result
+    existing = store.document_by_sha256(sha)
+    if existing is not None or sha in seen:
+        return duplicate_of(store, source, sha, existing)
+    seen.add(sha)
+    return sha
+
+
+def duplicate_of(
+    store: Store, source: str, sha256: str, existing: Document | None
+) -> DocumentResult:
+    """The result (journaled) of a file whose content is registered already (``existing``)
+    or taken by this run: reported, never digitized again."""
+    result = DocumentResult(
+        source=source,
+        sha256=sha256,
+        status="duplicate",
+        document_id=existing.id if existing else document_id_for(sha256),
+        doc_type=existing.doc_type if existing else "unknown",
+        output=existing.output_path if existing else None,
+    )
+    store.journal(
+        source=source, event_name="duplicate", sha256=sha256, document_id=result.document_id
+    )
+    return result
 
 
 def commit(
@@ -258,37 +301,10 @@ class Run:
                 inline.close()
 
     def _screen(self, path: Path, seen: set[str]) -> DocumentResult | Job:
-        """Hash the file and settle duplicates before any expensive work."""
-        source = str(path)
-        try:
-            if not path.is_file():
-                raise InputFileError("not a regular file")
-            sha = sha256_of(path)
-        except (OSError, InputFileError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            result = DocumentResult(
-                source=source, sha256="", status="failed", error=f"cannot read file: {reason}"
-            )
-            self.store.journal(source=source, event_name="failed", detail=result.error)
-            return result
-        doc_id = document_id_for(sha)
-        existing = self.store.document_by_sha256(sha)
-        if existing is not None or sha in seen:
-            result = DocumentResult(
-                source=source,
-                sha256=sha,
-                status="duplicate",
-                document_id=existing.id if existing else doc_id,
-                doc_type=existing.doc_type if existing else "unknown",
-                output=existing.output_path if existing else None,
-                error=None,
-            )
-            self.store.journal(
-                source=source, event_name="duplicate", sha256=sha, document_id=result.document_id
-            )
-            return result
-        seen.add(sha)
-        return job_for(self.plan.layout, path, sha)
+        found = screen(self.store, path, seen)
+        if isinstance(found, DocumentResult):
+            return found
+        return job_for(self.plan.layout, path, found)
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(

@@ -19,8 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from digitizer.batch import FileReport, Outcome, registered_before
-from digitizer.digest import sha256_of
+from digitizer.batch import FileReport, Outcome, outcome_of, registered_before
 from digitizer.distributed.queue import (
     TASK_NAME,
     QueueSettings,
@@ -32,6 +31,7 @@ from digitizer.distributed.worker import require_postgresql
 from digitizer.errors import QueueError
 from digitizer.profiles import ScannerProfile
 from digitizer.records import DocumentResult
+from digitizer.runner import screen
 from digitizer.store import Store
 
 if TYPE_CHECKING:
@@ -102,9 +102,9 @@ class Producer:
                 if path is None:
                     exhausted = True
                     break
-                early = _screen(path, store, seen)
-                if isinstance(early, FileReport):
-                    yield early
+                early = screen(store, path, seen)
+                if isinstance(early, DocumentResult):
+                    yield FileReport.of(early, outcome_of(early, store, since))
                     continue
                 pending[self._send(str(path), profile.name)] = str(path)
                 self.outstanding = len(pending)
@@ -177,28 +177,6 @@ class Producer:
                 f"lost the task queue at {self.settings.shown_url} ({exc}); the files already "
                 "queued are still digitized by the workers: run the same command again to resume"
             ) from exc
-
-
-def _screen(path: Path, store: Store, seen: set[str]) -> FileReport | str:
-    """The file's content hash, or its report when it needs no task."""
-    source = str(path)
-    try:
-        sha = sha256_of(path)
-    except OSError as exc:
-        error = f"cannot read file: {exc.strerror or exc}"
-        store.journal(source=source, event_name="failed", detail=error)
-        failed = DocumentResult(source=source, sha256="", status="failed", error=error)
-        return FileReport.of(failed, "failed")
-    existing = store.document_by_sha256(sha)
-    if existing is None and sha not in seen:
-        seen.add(sha)
-        return sha
-    result = DocumentResult(source=source, sha256=sha, status="duplicate")
-    if existing is None:
-        return FileReport.of(result, "duplicate")
-    result.document_id, result.doc_type = existing.id, existing.doc_type
-    result.output = existing.output_path
-    return FileReport(result.to_json(), "skipped", existing.page_count)
 
 
 def _report_of(meta: dict[str, Any], source: str, store: Store, since: dt.datetime) -> FileReport:

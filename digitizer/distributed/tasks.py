@@ -120,22 +120,13 @@ class FileDigitizer:
     def _claimed(self, path: Path, sha: str, profile: str, started: float) -> TaskReport:
         """The file's work under its content claim: reported if registered, else made."""
         from digitizer.distributed.queue import MAX_ATTEMPTS
+        from digitizer.runner import duplicate_of
 
         source = str(path)
         with content_claim(self.store.engine, sha):
             existing = self.store.document_by_sha256(sha)
             if existing is not None:
-                result = DocumentResult(
-                    source=source,
-                    sha256=sha,
-                    status="duplicate",
-                    document_id=existing.id,
-                    doc_type=existing.doc_type,
-                    output=existing.output_path,
-                )
-                self.store.journal(
-                    source=source, event_name="duplicate", sha256=sha, document_id=existing.id
-                )
+                result = duplicate_of(self.store, source, sha, existing)
                 return self._report(result, started, pages=existing.page_count)
             # Counted under the claim: a delivery waiting for another is no attempt. Only a
             # death (which runs no except clause) leaves the count raised for the next one.

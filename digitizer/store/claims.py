@@ -11,7 +11,6 @@ connection: nothing to clean up, and no claim outlives its holder.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -21,8 +20,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
 from digitizer.errors import StoreError
-
-log = logging.getLogger(__name__)
 
 
 def claim_key(sha256: str) -> int:
