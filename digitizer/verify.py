@@ -17,8 +17,6 @@ other people's code where it exists (pyHanko's validator, optionally PDFBox Pref
 from __future__ import annotations
 
 import logging
-import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,7 +34,9 @@ from pyhanko.sign.validation.status import (
 )
 from sqlalchemy import select
 
+from digitizer import preflight
 from digitizer.digest import sha256_of
+from digitizer.errors import MissingDependencyError
 from digitizer.store import Store
 from digitizer.store.models import Document
 from digitizer.timestamping import verification_context
@@ -44,17 +44,6 @@ from digitizer.timestamping import verification_context
 __all__ = ["FileReport", "SignatureReport", "store_lookup", "verify_file"]
 
 log = logging.getLogger(__name__)
-
-_JAVA_DIR = Path("/usr/share/java")
-_PREFLIGHT_JARS = (
-    "preflight.jar",
-    "pdfbox2.jar",
-    "fontbox2.jar",
-    "xmpbox.jar",
-    "commons-logging.jar",
-    "javax.activation.jar",
-    "jaxb-api.jar",
-)
 
 
 @dataclass(slots=True)
@@ -244,26 +233,13 @@ def _run_preflight(path: Path, report: FileReport) -> None:
     if report.pdfa is None or not report.pdfa.startswith("1"):
         report.preflight = "not checked (PDFBox Preflight validates PDF/A-1b only)"
         return
-    java = shutil.which("java")
-    missing = [jar for jar in _PREFLIGHT_JARS if not (_JAVA_DIR / jar).is_file()]
-    if java is None or missing:
+    try:
+        valid, text = preflight.validate_a1b(path)
+    except MissingDependencyError as exc:
         report.preflight = "not available"
-        report.problems.append(
-            "--preflight needs Java and PDFBox Preflight: apt-get install -y "
-            "default-jre-headless libpdfbox2-java libjaxb-api-java libactivation-java"
-        )
+        report.problems.append(f"--preflight: {exc}")
         return
-    classpath = ":".join(str(_JAVA_DIR / jar) for jar in _PREFLIGHT_JARS)
-    validator = "org.apache.pdfbox.preflight.Validator_A1b"
-    proc = subprocess.run(
-        [java, "-cp", classpath, validator, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    text = (proc.stdout + proc.stderr).strip()
-    if "is a valid PDF/A-1b file" in text:
+    if valid:
         report.preflight = "valid PDF/A-1b"
     else:
         report.preflight = "invalid"

@@ -14,19 +14,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-JAVA_DIR = Path("/usr/share/java")
-PREFLIGHT_JARS = (
-    "preflight.jar",
-    "pdfbox2.jar",
-    "fontbox2.jar",
-    "xmpbox.jar",
-    "commons-logging.jar",
-    "javax.activation.jar",
-    "jaxb-api.jar",
-)
+from digitizer import preflight
+from digitizer.errors import MissingDependencyError
+
 _APT_HINT = {
-    "java": "apt-get install -y default-jre-headless",
-    "preflight": "apt-get install -y libpdfbox2-java libjaxb-api-java libactivation-java",
     "poppler": "apt-get install -y poppler-utils",
     "qpdf": "apt-get install -y qpdf",
 }
@@ -43,34 +34,12 @@ def _require(program: str, package: str) -> str:
     return found
 
 
-def _preflight_classpath() -> str:
-    missing = [jar for jar in PREFLIGHT_JARS if not (JAVA_DIR / jar).is_file()]
-    if missing:
-        raise CheckerMissing(
-            f"PDFBox Preflight jars missing from {JAVA_DIR}: {', '.join(missing)}; "
-            f"install them with: {_APT_HINT['preflight']}"
-        )
-    return ":".join(str(JAVA_DIR / jar) for jar in PREFLIGHT_JARS)
-
-
 def preflight_a1b(path: Path) -> tuple[bool, str]:
     """Validate ``path`` as PDF/A-1b with Apache PDFBox Preflight; (valid, report)."""
-    java = _require("java", "java")
-    proc = subprocess.run(
-        [
-            java,
-            "-cp",
-            _preflight_classpath(),
-            "org.apache.pdfbox.preflight.Validator_A1b",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    report = (proc.stdout + proc.stderr).strip()
-    return "is a valid PDF/A-1b file" in report, report
+    try:
+        return preflight.validate_a1b(path, timeout=120)
+    except MissingDependencyError as exc:
+        raise CheckerMissing(str(exc)) from exc
 
 
 def pdfsig_valid(path: Path) -> tuple[bool, str]:
@@ -83,6 +52,17 @@ def pdfsig_valid(path: Path) -> tuple[bool, str]:
     signatures = report.count("Signature #")
     valid = report.count("Signature is Valid.")
     return signatures > 0 and valid == signatures, report
+
+
+def assert_signed_twice_as_pdfa_1b(once: Path, twice: Path) -> None:
+    """``twice`` (``once`` signed again) carries two signatures pdfsig finds valid, and
+    both files pass PDFBox Preflight as PDF/A-1b."""
+    ok, report = pdfsig_valid(twice)
+    assert ok, report
+    assert report.count("Signature is Valid.") == 2
+    for path in (once, twice):
+        valid, preflight_report = preflight_a1b(path)
+        assert valid, preflight_report
 
 
 def pdftotext(path: Path) -> str:
