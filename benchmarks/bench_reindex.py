@@ -25,9 +25,9 @@ from benchmarks.common import ROOT, run_pipeline
 from digitizer import reindex as job
 from digitizer.config import Layout
 from digitizer.profiles import find_profile
-from digitizer.records import DocumentResult, FieldValue, OcrWord, PageResult
+from digitizer.records import DocumentResult, FieldValue, PageResult
 from digitizer.store import Store, default_url
-from digitizer.store.models import Document, OcrWordRow
+from digitizer.store.models import Document
 from digitizer.timestamping import load_certificates
 from digitizer.understanding.schema import load_schemas
 
@@ -40,15 +40,7 @@ def _templates(store: Store) -> list[DocumentResult]:
     with store.session() as s:
         for doc in s.scalars(select(Document)):
             pages = []
-            for page in doc.pages:
-                words = [
-                    OcrWord(w.text, w.left, w.top, w.width, w.height, w.confidence, w.block, w.line)
-                    for w in s.scalars(
-                        select(OcrWordRow)
-                        .where(OcrWordRow.page_id == page.id)
-                        .order_by(OcrWordRow.seq)
-                    )
-                ]
+            for page, words in zip(doc.pages, job.stored_words(s, [doc.id])[doc.id], strict=True):
                 pages.append(
                     PageResult(
                         page.width,

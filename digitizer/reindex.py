@@ -164,7 +164,7 @@ def _from_code(row: Field) -> bool:
     )
 
 
-def _words_of(s: Session, doc_ids: Sequence[str]) -> dict[str, list[list[OcrWord]]]:
+def stored_words(s: Session, doc_ids: Sequence[str]) -> dict[str, list[list[OcrWord]]]:
     """The stored OCR words of documents, page by page (empty pages kept: page numbers)."""
     pages: dict[int, list[OcrWord]] = {}
     by_doc: dict[str, list[list[OcrWord]]] = {d: [] for d in doc_ids}
@@ -220,7 +220,7 @@ class Reindexer:
                 docs = list(s.scalars(query.order_by(Document.id).limit(batch_size)))
                 if not docs:
                     return
-                words = _words_of(s, [d.id for d in docs])
+                words = stored_words(s, [d.id for d in docs])
                 for doc in docs:
                     summary.examined += 1
                     try:

@@ -31,6 +31,7 @@ def run_digitizer(
         text=True,
         env=env,
         timeout=timeout,
+        stdin=subprocess.DEVNULL,  # nothing may wait for a person at a prompt
     )
 
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from digitizer.errors import InputFileError
 from digitizer.store import Store
 from digitizer.store.models import Dossier, Unit
 from digitizer.units import BUNDLED, import_units, read_units_csv
+from tests.cli import run_digitizer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -179,17 +178,9 @@ def test_without_units_every_unit_code_is_refused(tmp_path: Path) -> None:
 
 def test_dossiers_import_command(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    env = dict(os.environ, DIGITIZER_HOME=str(home))
-    env.pop("DIGITIZER_DB_URL", None)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "digitizer", "--config", str(ROOT), *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-        )
+        return run_digitizer(home, *args, timeout=300)
 
     assert run("units", "import", "--from", "bundled").returncode == 0
     csv = tmp_path / "export.csv"

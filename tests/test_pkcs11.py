@@ -7,8 +7,6 @@ token folder is set for the whole test process here, before anything loads the m
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +18,8 @@ from digitizer.pkcs11_token import UNAVAILABLE, TokenSpec, retry_later
 from digitizer.signing import SignerSpec, load_signer, open_signer, sign_pdf
 from digitizer.timestamping import load_certificates
 from digitizer.verify import verify_file
-from tests.checkers import pdfsig_valid, preflight_a1b
+from tests.checkers import assert_signed_twice_as_pdfa_1b, pdfsig_valid
+from tests.cli import run_digitizer
 from tests.pki import SOFTHSM_MODULE, OfficePki, SoftToken, make_softhsm_token, running_pki
 from tests.test_pdfa import make_page, sample_metadata
 
@@ -75,12 +74,7 @@ def test_token_signature_is_valid_and_keeps_pdfa(
         sign_pdf(demo, once, twice, reason="second", location="l")
     finally:
         signer.close()
-    ok, report = pdfsig_valid(twice)
-    assert ok, report
-    assert report.count("Signature is Valid.") == 2
-    for path in (once, twice):
-        valid, preflight = preflight_a1b(path)
-        assert valid, preflight
+    assert_signed_twice_as_pdfa_1b(once, twice)
     # the intermediate the token does not hold was embedded from the profile's `chain`:
     # the signature chains to the root alone
     report_once = verify_file(once, load_certificates([pki.root_pem]), None)
@@ -149,26 +143,12 @@ def test_cli_wrong_pin_stops_before_any_file(
     config, home = tmp_path / "config", tmp_path / "home"
     _token_profile(config, token, pki)
     scan = next(p for p in sorted((ROOT / "samples" / "scans").iterdir()) if p.suffix == ".png")
-    env = dict(os.environ, OFFICE_PIN="9999", DIGITIZER_HOME=str(home))
-    env.pop("DIGITIZER_DB_URL", None)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "digitizer",
-            "--config",
-            str(config),
-            "process",
-            "--profile",
-            "token",
-            "--json",
-            str(scan),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
+    proc = run_digitizer(
+        home,
+        *("process", "--profile", "token", "--json", str(scan)),
+        config=config,
+        env_extra={"OFFICE_PIN": "9999"},
         timeout=300,
-        stdin=subprocess.DEVNULL,
     )
     assert proc.returncode == CertificateError.exit_code, proc.stderr
     lines = proc.stderr.strip().splitlines()

@@ -9,25 +9,23 @@ a clerk's correction must survive, and a second run must find nothing to do.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from digitizer.records import DocumentResult, FieldValue, OcrWord, PageResult
-from digitizer.reindex import ReindexDefinition, Reindexer, ReindexSummary
+from digitizer.records import DocumentResult, FieldValue, PageResult
+from digitizer.reindex import ReindexDefinition, Reindexer, ReindexSummary, stored_words
 from digitizer.review.actions import Reviewer
 from digitizer.review.queue import load_document
 from digitizer.store import Store, default_url
-from digitizer.store.models import Document, Field, OcrWordRow
+from digitizer.store.models import Document, Field
 from digitizer.understanding.schema import load_schemas
 from digitizer.understanding.validate import load_province_codes
+from tests.cli import run_digitizer
 
 ROOT = Path(__file__).resolve().parent.parent
 SCANS = ROOT / "samples" / "scans"
@@ -38,15 +36,7 @@ BUMPED = "birth_certificate"
 def digitizer(
     home: Path, *args: str, config: Path = ROOT, check: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, DIGITIZER_HOME=str(home), OMP_THREAD_LIMIT="1")
-    env.pop("DIGITIZER_DB_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "digitizer", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    done = run_digitizer(home, *args, config=config)
     if check:
         assert done.returncode == 0, done.stderr
     return done
@@ -208,15 +198,7 @@ def test_store_level_reindex_on_both_backends(processed: Path, store_url: str) -
         for doc in docs:
             _ = list(doc.fields)
             pages[doc.id] = []
-            for page in doc.pages:
-                words = [
-                    OcrWord(w.text, w.left, w.top, w.width, w.height, w.confidence, w.block, w.line)
-                    for w in s.scalars(
-                        select(OcrWordRow)
-                        .where(OcrWordRow.page_id == page.id)
-                        .order_by(OcrWordRow.seq)
-                    )
-                ]
+            for page, words in zip(doc.pages, stored_words(s, [doc.id])[doc.id], strict=True):
                 pages[doc.id].append(
                     PageResult(page.width, page.height, page.dpi, "L", 0, 0.0, 70.0, words)
                 )

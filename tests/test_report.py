@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from digitizer.report import render_html
 from digitizer.store import Store, default_url
 from digitizer.store.models import Unit
 from digitizer.store.rates import commune_rates
+from tests.cli import run_digitizer
 from tests.test_stats import fill_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,16 +105,9 @@ def report_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
     fill_store(store)
     store.close()
     out = home / "bao-cao" / "ty-le-2024.html"
-    env = dict(os.environ, DIGITIZER_HOME=str(home))
-    env.pop("DIGITIZER_DB_URL", None)
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "digitizer", "--config", str(ROOT), "report"),
-            *("--html", str(out), "--from", "2024-01-01", "--to", "2024-12-31", "--json"),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
+    done = run_digitizer(
+        home,
+        *("report", "--html", str(out), "--from", "2024-01-01", "--to", "2024-12-31", "--json"),
         timeout=120,
     )
     assert done.returncode == 0, done.stderr

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from digitizer.errors import ConfigurationError
 from digitizer.understanding.schema import load_schema, load_schemas
+from tests.cli import run_digitizer
 from tests.domain_fields import DOMAIN_FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,23 +69,9 @@ def test_a_broken_schema_stops_process_at_start_up(tmp_path: Path) -> None:
     (config / "schemas" / "notice.toml").write_text(
         'doc_type = "notice"\nversion = "one"\n', encoding="utf-8"
     )
-    env = dict(os.environ, DIGITIZER_HOME=str(tmp_path / "home"))
     scan = next(p for p in (ROOT / "samples" / "scans").iterdir() if p.suffix == ".png")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "digitizer",
-            "--config",
-            str(config),
-            "process",
-            "--json",
-            str(scan),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
+    proc = run_digitizer(
+        tmp_path / "home", "process", "--json", str(scan), config=config, timeout=300
     )
     assert proc.returncode == 3
     assert "notice.toml" in proc.stderr and "version" in proc.stderr

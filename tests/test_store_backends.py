@@ -5,7 +5,6 @@ registrations, refusals and journal on both backends (``store_url`` runs each te
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +22,7 @@ from digitizer.store import Store
 from digitizer.store.migrations import HEAD, stored_revision
 from digitizer.store.models import Base, Document, Dossier, JournalEntry, ReuseEvent
 from digitizer.understanding.vntext import fold
+from tests.cli import run_digitizer
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "digitizer" / "store" / "migrations"
@@ -397,13 +397,9 @@ def test_the_journal_keeps_every_event_in_order(store_url: str) -> None:
 
 def test_the_cli_registers_into_postgresql(tmp_path: Path, pg_url: str) -> None:
     scan = next(p for p in sorted((ROOT / "samples" / "scans").iterdir()) if p.suffix == ".tif")
-    env = dict(os.environ, DIGITIZER_HOME=str(tmp_path / "home"), DIGITIZER_DB_URL=pg_url,
-               OMP_THREAD_LIMIT="1")  # fmt: skip
-    proc = subprocess.run(
-        [sys.executable, "-m", "digitizer", "--config", str(ROOT), "process", "--json",
-         "--workers", "1", str(scan)],
-        capture_output=True, text=True, env=env, timeout=600,
-    )  # fmt: skip
+    proc = run_digitizer(
+        tmp_path / "home", "process", "--json", "--workers", "1", str(scan), db_url=pg_url
+    )
     assert proc.returncode == 0, proc.stderr
     assert not (tmp_path / "home" / "digitizer.db").exists()
     store = Store(pg_url)

@@ -16,7 +16,7 @@ from digitizer.pkcs11_token import retry_later
 from digitizer.signing import SignerSpec, open_signer, sign_pdf
 from digitizer.timestamping import check_timestamp_server, load_certificates
 from digitizer.verify import verify_file
-from tests.checkers import pdfsig_valid, preflight_a1b
+from tests.checkers import assert_signed_twice_as_pdfa_1b, pdfsig_valid, preflight_a1b
 from tests.pki import OfficePki, running_pki
 from tests.test_pdfa import make_page, sample_metadata
 
@@ -52,12 +52,7 @@ def test_timestamped_signatures_stay_pdfa_and_verify(
     level = "B-LT" if ltv else "B-T"
     assert sign_pdf(signer, unsigned, once, reason="r", location="l") == level
     assert sign_pdf(signer, once, twice, reason="second", location="l") == level
-    ok, report = pdfsig_valid(twice)
-    assert ok, report
-    assert report.count("Signature is Valid.") == 2
-    for path in (once, twice):
-        valid, preflight = preflight_a1b(path)
-        assert valid, preflight
+    assert_signed_twice_as_pdfa_1b(once, twice)
     with pikepdf.open(twice) as pdf:
         assert ("/DSS" in pdf.Root) == ltv
         if ltv:

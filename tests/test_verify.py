@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from digitizer.pdfa import write_pdfa
 from digitizer.signing import load_signer, sign_pdf
 from digitizer.timestamping import load_certificates
 from digitizer.verify import verify_file
+from tests.cli import run_digitizer
 from tests.test_pdfa import make_page, sample_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,17 +64,9 @@ def test_untrusted_root_and_unregistered_file_fail(signed: tuple[Path, Path]) ->
 
 def test_cli_verify_checks_against_the_store(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    env = dict(os.environ, DIGITIZER_HOME=str(home), OMP_THREAD_LIMIT="1")
-    env.pop("DIGITIZER_DB_URL", None)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "digitizer", "--config", str(ROOT), *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-        )
+        return run_digitizer(home, *args, timeout=300)
 
     scan = ROOT / "samples" / "scans" / "scan_0001.png"
     done = run("process", "--json", str(scan))
