@@ -14,6 +14,7 @@ import os
 import select
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -21,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+from digitizer.claims import ContentClaims
 from digitizer.config import Layout
 from digitizer.digest import sha256_of
 from digitizer.errors import ConfigurationError, InputFileError, StoreError
@@ -229,7 +231,9 @@ class Run:
         pool, and every file in flight is suspect: they are run again one at a time, so that
         only the file that really kills a worker is reported failed and nothing is lost.
         """
+        claims = ContentClaims(self.plan.layout.work, self.store)
         queue: deque[Job] = deque()
+        deferred: deque[tuple[Path, str]] = deque()  # held by another run: tried again later
         suspects: deque[Job] = deque()
         in_flight: dict[Future[DocumentResult], Job] = {}
         alone: Job | None = None  # the suspect running on its own
@@ -245,21 +249,27 @@ class Run:
                     if got is None:
                         exhausted = True
                     for path in got or ():
-                        early = self._screen(path, shas)
+                        early = self._screen(path, shas, claims)
                         if isinstance(early, DocumentResult):
                             yield early
-                        else:
+                        elif isinstance(early, Job):
                             queue.append(early)
+                        else:
+                            deferred.append((path, early))
+                yield from self._take_deferred(deferred, queue, claims)
                 halt = stopping()
                 if not in_flight and (halt or (exhausted and not queue and not suspects)):
-                    return
+                    if halt or not deferred:
+                        return
+                    time.sleep(poll_seconds)  # only files another run is on: wait for it
+                    continue
                 if exhausted and pool is None and not in_flight and len(queue) == 1:
                     job = queue.popleft()  # one file: no pool to start
                     inline = inline or Worker(self.plan.settings)
                     if on_start:
                         on_start(job.source)
                     shas.discard(job.sha256)
-                    yield self._commit(inline.process(job))
+                    yield self._commit(inline.process(job), claims)
                     continue
                 if not halt and (queue or suspects) and pool is None:
                     pool = self._new_pool()
@@ -280,7 +290,7 @@ class Run:
                         broken = [job, *in_flight.values()]
                         in_flight.clear()
                         if alone is not None:
-                            yield self._commit(_died(alone))
+                            yield self._commit(_died(alone), claims)
                             shas.discard(alone.sha256)
                         else:
                             log.warning("a worker process died; rerunning %d file(s)", len(broken))
@@ -293,18 +303,53 @@ class Run:
                     if job is alone:
                         alone = None
                     shas.discard(job.sha256)
-                    yield self._commit(result)
+                    yield self._commit(result, claims)
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
             if inline is not None:
                 inline.close()
+            claims.close()
 
-    def _screen(self, path: Path, seen: set[str]) -> DocumentResult | Job:
+    def _screen(
+        self, path: Path, seen: set[str], claims: ContentClaims
+    ) -> DocumentResult | Job | str:
+        """A file's result, its job, or its content hash when another run holds its claim."""
         found = screen(self.store, path, seen)
         if isinstance(found, DocumentResult):
             return found
-        return job_for(self.plan.layout, path, found)
+        settled = self._claimed(path, found, claims)
+        if settled is None:
+            log.info("%s: another run is digitizing the same content; waiting for it", path)
+            return found
+        return settled
+
+    def _claimed(
+        self, path: Path, sha256: str, claims: ContentClaims
+    ) -> DocumentResult | Job | None:
+        """Claim the content, then settle it: a duplicate if another run registered it
+        meanwhile, else its job; None while another run holds the claim."""
+        if not claims.try_claim(sha256):
+            return None
+        existing = self.store.document_by_sha256(sha256)
+        if existing is None:
+            return job_for(self.plan.layout, path, sha256)
+        claims.release(sha256)
+        return duplicate_of(self.store, str(path), sha256, existing)
+
+    def _take_deferred(
+        self, deferred: deque[tuple[Path, str]], queue: deque[Job], claims: ContentClaims
+    ) -> Iterator[DocumentResult]:
+        """Try again the files whose claim another run held (never waits on one)."""
+        for _ in range(len(deferred)):
+            path, sha256 = deferred.popleft()
+            settled = self._claimed(path, sha256, claims)
+            if settled is None:
+                deferred.append((path, sha256))
+            elif isinstance(settled, Job):
+                queue.append(settled)
+            else:
+                yield settled
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -325,8 +370,11 @@ class Run:
             on_start(job.source)
         in_flight[pool.submit(_run_job, job)] = job
 
-    def _commit(self, result: DocumentResult) -> DocumentResult:
-        return commit(self.store, self.plan, self.unit_id, result)
+    def _commit(self, result: DocumentResult, claims: ContentClaims) -> DocumentResult:
+        try:
+            return commit(self.store, self.plan, self.unit_id, result)
+        finally:
+            claims.release(result.sha256)
 
 
 class _WorkerHolder:
