@@ -37,6 +37,7 @@ from rich.table import Table
 
 from digitizer import __version__
 from digitizer.config import Layout
+from digitizer.display import markup_safe, printable, spreadsheet_cell
 from digitizer.distributed.queue import DEFAULT_BROKER_URL, QueueSettings
 from digitizer.distributed.worker import BrokerOption
 from digitizer.errors import ConfigurationError
@@ -236,13 +237,12 @@ class FailureReport:
 
     def add(self, report: FileReport) -> None:
         record = report.record
-        self._open().writerow(
-            {
-                "source": report.source,
-                "sha256": record.get("sha256") or "",
-                "error": record.get("error") or "",
-            }
-        )
+        row = {
+            "source": report.source,
+            "sha256": record.get("sha256") or "",
+            "error": record.get("error") or "",
+        }
+        self._open().writerow({key: spreadsheet_cell(value) for key, value in row.items()})
         assert self._fh is not None
         self._fh.flush()
         self.rows += 1
@@ -390,7 +390,7 @@ def batch_command(
                         pages=tally.pages,
                         rate=f"{tally.pages_per_min(seconds):.0f}",
                         eta=_clock(tally.eta_seconds(seconds)),
-                        current=Path(report.source).name,
+                        current=printable(Path(report.source).name),
                     )
         except KeyboardInterrupt:
             _report(err, tally, time.perf_counter() - started, prof.name, failures.written)
@@ -435,7 +435,7 @@ def _report(
         types.add_column("document type (this run)")
         types.add_column("documents", justify="right")
         for doc_type, count in sorted(tally.doc_types.items()):
-            types.add_row(doc_type, str(count))
+            types.add_row(markup_safe(doc_type), str(count))
         out.print(types)
     out.print(
         f"{tally.pages} pages in {_clock(seconds)} ({seconds:.1f} s), "
@@ -443,4 +443,4 @@ def _report(
         highlight=False,
     )
     if failures is not None:
-        out.print(f"failures: {failures}", highlight=False, markup=False, soft_wrap=True)
+        out.print(f"failures: {printable(failures)}", highlight=False, markup=False, soft_wrap=True)

@@ -39,6 +39,7 @@ from digitizer import (
 )
 from digitizer import batch as batch_cli
 from digitizer.config import Layout, default_config_root, default_home
+from digitizer.display import PrintableFormatter, markup_safe, printable
 from digitizer.distributed import worker as worker_cli
 from digitizer.errors import DigitizerError
 from digitizer.profiles import find_profile
@@ -94,11 +95,9 @@ def _root(
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
     ctx.obj = _State(
         (home or default_home()).expanduser().resolve(),
         (config or default_config_root()).expanduser().resolve(),
@@ -146,7 +145,9 @@ def process(
             for result in run.results(files):
                 results.append(result)
                 pages += len(result.pages)
-                bar.update(task, advance=1, pages=pages, current=Path(result.source).name)
+                bar.update(
+                    task, advance=1, pages=pages, current=markup_safe(Path(result.source).name)
+                )
         _print_summary(
             results, state.layout, store.url, plan.profile.name, time.perf_counter() - started
         )
@@ -179,13 +180,13 @@ def _print_summary(
             "failed": "red",
         }.get(r.status, "white")
         table.add_row(
-            Path(r.source).name,
+            markup_safe(Path(r.source).name),
             f"[{colour}]{r.status}[/]",
             str(len(r.pages) or ""),
             ",".join(f"{t}°" for t in turned),
             f"{conf:.0f}" if conf is not None else "",
-            r.doc_type if r.status != "failed" else "",
-            r.error or r.document_id or "",
+            markup_safe(r.doc_type) if r.status != "failed" else "",
+            markup_safe(r.error or r.document_id or ""),
         )
     out.print(table)
     counts = Counter(r.status for r in results)
@@ -243,7 +244,9 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except DigitizerError as exc:
-        err.print(f"digitizer: error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        err.print(
+            f"digitizer: error: {printable(exc)}", highlight=False, markup=False, soft_wrap=True
+        )
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -258,6 +261,6 @@ def main() -> None:
         if callable(show):
             show()
         else:
-            err.print(f"digitizer: error: {exc}", highlight=False, markup=False)
+            err.print(f"digitizer: error: {printable(exc)}", highlight=False, markup=False)
         sys.exit(int(getattr(exc, "exit_code", 2)))
     sys.exit(code if isinstance(code, int) else 0)

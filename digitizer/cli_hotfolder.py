@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from digitizer.config import Layout
+from digitizer.display import markup_safe
 from digitizer.errors import DigitizerError
 from digitizer.hotfolder.folders import hot_folder_layout
 from digitizer.pipelines import load_pipeline
@@ -74,8 +75,8 @@ def watch(
         colour = _COLOURS.get(result.status, "red")
         detail = result.error if result.status == "failed" else result.doc_type
         err.print(
-            f"[{colour}]{result.status:12}[/] {Path(result.source).name}  "
-            f"{len(result.pages)} p  {detail}",
+            f"[{colour}]{result.status:12}[/] {markup_safe(Path(result.source).name)}  "
+            f"{len(result.pages)} p  {markup_safe(detail)}",
             highlight=False,
         )
 
@@ -137,7 +138,8 @@ def profiles_list(
         table.add_column(column, overflow="fold")
     for row in rows:
         if row["error"]:
-            table.add_row(str(row["name"]), "", "", "", "", "", "", f"[red]{row['error']}[/]")
+            error = markup_safe(row["error"])
+            table.add_row(markup_safe(row["name"]), "", "", "", "", "", "", f"[red]{error}[/]")
         else:
             table.add_row(
                 str(row["name"]),
@@ -173,9 +175,9 @@ def profiles_check(
             if prof.hot_folder.paths:
                 folders = hot_folder_layout(prof, layout.home)
                 notes = f" (hot folders: {', '.join(map(str, folders.inputs))})"
-            err.print(f"[green]ok[/]     {prof.name}{notes}", highlight=False)
+            err.print(f"[green]ok[/]     {markup_safe(prof.name + notes)}", highlight=False)
         except DigitizerError as exc:
             failed += 1
-            err.print(f"[red]error[/]  {exc}", highlight=False, markup=True)
+            err.print(f"[red]error[/]  {markup_safe(exc)}", highlight=False, markup=True)
     if failed:
         raise typer.Exit(1)

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from digitizer.display import markup_safe, printable
 from digitizer.dossiers import import_dossiers
 from digitizer.errors import InputFileError
 from digitizer.store import Store
@@ -90,7 +91,7 @@ def _print_report(report: ImportReport, as_json: bool, what: str) -> None:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
         for e in report.errors:
-            err.print(str(e), highlight=False, markup=False, soft_wrap=True)
+            err.print(printable(e), highlight=False, markup=False, soft_wrap=True)
         _out().print(
             f"{what} from {report.source}: {report.created} created, {report.updated} updated, "
             f"{report.unchanged} unchanged, {len(report.errors)} row(s) rejected",
@@ -179,7 +180,7 @@ def units_list(
     for name in ("code", "name", "level", "parent_code", "valid_from", "valid_to"):
         table.add_column(name)
     for r in rows:
-        table.add_row(*(str(v or "") for v in r.values()))
+        table.add_row(*(markup_safe(v or "") for v in r.values()))
     _out().print(table)
 
 
@@ -304,7 +305,7 @@ def lookup(
     for column in ("document", "type", "key fields", "unit", "status", "dossier"):
         table.add_column(column, overflow="fold")
     for h in found:
-        table.add_row(
+        cells = (
             h.document_id,
             h.doc_type,
             _key_fields(h, shown),
@@ -312,6 +313,7 @@ def lookup(
             h.status,
             h.dossier_code or "",
         )
+        table.add_row(*map(markup_safe, cells))
     _out().print(table)
 
 

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from digitizer.display import printable
 from digitizer.errors import ConfigurationError
 from digitizer.store import Store, default_url
 from digitizer.store.store import shown_url
@@ -87,6 +88,6 @@ def merge(
         table.add_row("documents refused", str(len(report.refused)))
         out.print(table)
         for line in report.refused:
-            err.print(f"refused: {line}", markup=False, highlight=False, soft_wrap=True)
+            err.print(f"refused: {printable(line)}", markup=False, highlight=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(1)

@@ -18,6 +18,7 @@ def run_digitizer(
     env_extra: dict[str, str] | None = None,
     db_url: str | None = None,
     timeout: float = 600,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``python -m digitizer --config CONFIG ARGS`` with its own home (and store, unless
     ``db_url`` names one), one OCR thread per process, output captured."""
@@ -31,6 +32,7 @@ def run_digitizer(
         text=True,
         env=env,
         timeout=timeout,
+        cwd=cwd,
         stdin=subprocess.DEVNULL,  # nothing may wait for a person at a prompt
     )
 
