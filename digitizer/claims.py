@@ -59,10 +59,14 @@ class ContentClaims:
             return True
         if len(sha256) != 64 or not _SHA256_HEX.issuperset(sha256):
             raise ValueError(f"not a SHA-256: {sha256[:80]!r}")
-        fd = os.open(self.folder / f"{sha256}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        path = self.folder / f"{sha256}.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            os.close(fd)
+            return False
+        if not _still_named(path, fd):  # its holder removed it meanwhile: try again later
             os.close(fd)
             return False
         if not self._advisory("pg_try_advisory_lock", sha256):
@@ -76,6 +80,9 @@ class ContentClaims:
         if fd is None:
             return
         self._advisory("pg_advisory_unlock", sha256)
+        # removed while still held, so that claims do not pile up; a run that opened the old
+        # file meanwhile sees it is no longer the named one (_still_named) and tries again
+        (self.folder / f"{sha256}.lock").unlink(missing_ok=True)
         os.close(fd)  # closing the descriptor drops the flock
 
     def close(self) -> None:
@@ -96,3 +103,10 @@ class ContentClaims:
             self._conn = None
             raise StoreError(f"the claim on {sha256[:16]} failed: {exc}") from exc
         return bool(got)
+
+
+def _still_named(path: Path, fd: int) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False

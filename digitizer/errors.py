@@ -71,3 +71,13 @@ class QueueError(DigitizerError):
     """The task queue of distributed runs (Redis) cannot be reached or refused a task."""
 
     exit_code = 9
+
+
+class DiskFullError(DigitizerError):
+    """The home's file system has too little free space to write a document and its record.
+
+    Not the file's fault: the run stops (the files not yet done stay where they are) rather
+    than fail every file that follows.
+    """
+
+    exit_code = 10

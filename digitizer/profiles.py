@@ -175,6 +175,7 @@ class ScannerProfile:
     jpeg_quality: int
     max_page_pixels: int
     max_pages: int
+    min_free_mb: int  # free space the home must have before each file (0: not checked)
     signing: SigningSettings
     hot_folder: HotFolderSettings
     originals: OriginalsSettings
@@ -294,7 +295,7 @@ def load_profile(path: Path) -> ScannerProfile:
         raise r.fail("unit_code", f"must be the unit's numeric code (got '{unit_code}')")
     ocr, limits, signing = r.table("ocr"), r.table("limits"), r.table("signing")
     ocr.reject_unknown({"engine"})
-    limits.reject_unknown({"max_page_pixels", "max_pages"})
+    limits.reject_unknown({"max_page_pixels", "max_pages", "min_free_mb"})
     signing.reject_unknown(_SIGNING_KEYS)
     hot, originals = r.table("hot_folder"), r.table("originals")
     hot.reject_unknown({"paths", "polling", "poll_seconds", "settle_seconds"})
@@ -319,6 +320,7 @@ def load_profile(path: Path) -> ScannerProfile:
         jpeg_quality=r.int_("jpeg_quality", 80, 30, 95),
         max_page_pixels=limits.int_("max_page_pixels", 80_000_000, 1_000_000, 400_000_000),
         max_pages=limits.int_("max_pages", 500, 1, 10_000),
+        min_free_mb=limits.int_("min_free_mb", 200, 0, 10_000_000),
         signing=_signing_settings(signing, unit_name=r.str_("unit_name", "")),
         hot_folder=HotFolderSettings(
             paths=tuple(Path(p) for p in hot.str_list("paths", [], allow_empty=True)),

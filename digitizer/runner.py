@@ -20,12 +20,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from digitizer.claims import ContentClaims
 from digitizer.config import Layout
 from digitizer.digest import sha256_of
-from digitizer.errors import ConfigurationError, InputFileError, StoreError
+from digitizer.diskspace import disk_full, ensure_free, free_mb, is_disk_full
+from digitizer.errors import ConfigurationError, DiskFullError, InputFileError, StoreError
 from digitizer.keys import init_demo_keys
 from digitizer.ocr import check_languages, engine_version, find_tessdata
 from digitizer.pipelines import PipelineDefinition, load_pipeline
@@ -170,11 +172,14 @@ def commit(
     store: Store, plan: RunPlan, unit_id: int | None, result: DocumentResult
 ) -> DocumentResult:
     """Register a worker's result (its signed PDF is already durable), or journal its
-    failure; a store that refuses the record turns the result into a failure."""
+    failure; a store that refuses the record turns the result into a failure.
+
+    A store refusing for want of space raises :class:`DiskFullError` instead, and the signed
+    PDF it could not record is removed: no output is ever left without its record (the
+    caller holds the content's claim, so no other run registered it meanwhile).
+    """
     if result.status == "failed":
-        store.journal(
-            source=result.source, event_name="failed", sha256=result.sha256, detail=result.error
-        )
+        _journal_failure(store, plan, result)
         return result
     try:
         store.register(
@@ -185,11 +190,44 @@ def commit(
             unit_id=unit_id,
         )
     except StoreError as exc:
+        if _short_of_space(plan, exc):
+            _discard_unregistered(store, result)
+            raise disk_full(plan.layout.home, exc) from exc
         result.status, result.error = "failed", str(exc)
+        _journal_failure(store, plan, result)
+    return result
+
+
+def _journal_failure(store: Store, plan: RunPlan, result: DocumentResult) -> None:
+    try:
         store.journal(
             source=result.source, event_name="failed", sha256=result.sha256, detail=result.error
         )
-    return result
+    except StoreError as exc:
+        if _short_of_space(plan, exc):
+            raise disk_full(plan.layout.home, exc) from exc
+        raise
+
+
+def _short_of_space(plan: RunPlan, exc: BaseException) -> bool:
+    """Did the store refuse for want of space? (SQLite says "database or disk is full",
+    PostgreSQL "could not extend file": the errno or the free space tells, not the words.)"""
+    try:
+        return is_disk_full(exc) or free_mb(plan.layout.home) < 1
+    except OSError:
+        return False
+
+
+def _discard_unregistered(store: Store, result: DocumentResult) -> None:
+    if not result.output:
+        return
+    try:
+        if store.document_by_sha256(result.sha256) is not None:
+            return
+    except Exception:  # the store in doubt: keep the file (check lists it as unknown)
+        return
+    Path(result.output).unlink(missing_ok=True)
+    log.info("%s: signed PDF removed, its record could not be written", result.source)
 
 
 class Run:
@@ -199,6 +237,7 @@ class Run:
         self.plan = plan
         self.store = store
         self.workers = max(1, workers)
+        self._full: DiskFullError | None = None  # set when the disk fills: the run stops
         profile = plan.profile
         self.unit_id = store.unit_id(profile.unit_code) if profile.unit_code else None
 
@@ -232,6 +271,7 @@ class Run:
         only the file that really kills a worker is reported failed and nothing is lost.
         """
         claims = ContentClaims(self.plan.layout.work, self.store)
+        self._full = None
         queue: deque[Job] = deque()
         deferred: deque[tuple[Path, str]] = deque()  # held by another run: tried again later
         suspects: deque[Job] = deque()
@@ -250,6 +290,8 @@ class Run:
                         exhausted = True
                     for path in got or ():
                         early = self._screen(path, shas, claims)
+                        if early is None:
+                            continue  # the disk is full: the file stays for the next run
                         if isinstance(early, DocumentResult):
                             yield early
                         elif isinstance(early, Job):
@@ -257,27 +299,32 @@ class Run:
                         else:
                             deferred.append((path, early))
                 yield from self._take_deferred(deferred, queue, claims)
-                halt = stopping()
+                halt = stopping() or self._full is not None
                 if not in_flight and (halt or (exhausted and not queue and not suspects)):
+                    if self._full is not None:
+                        raise self._full
                     if halt or not deferred:
                         return
                     time.sleep(poll_seconds)  # only files another run is on: wait for it
                     continue
-                if exhausted and pool is None and not in_flight and len(queue) == 1:
+                one = exhausted and pool is None and not in_flight and len(queue) == 1
+                if one and self._room():
                     job = queue.popleft()  # one file: no pool to start
                     inline = inline or Worker(self.plan.settings)
                     if on_start:
                         on_start(job.source)
                     shas.discard(job.sha256)
-                    yield self._commit(inline.process(job), claims)
+                    yield from self._finish(partial(inline.process, job), job, claims)
                     continue
                 if not halt and (queue or suspects) and pool is None:
                     pool = self._new_pool()
                 if pool is not None and not halt:
-                    if suspects and not in_flight:
+                    if suspects and not in_flight and self._room():
                         alone = suspects.popleft()
                         self._submit(pool, alone, in_flight, on_start)
                     while not suspects and alone is None and queue and len(in_flight) < window:
+                        if not self._room():
+                            break
                         self._submit(pool, queue.popleft(), in_flight, on_start)
                 if not in_flight:
                     continue
@@ -285,12 +332,12 @@ class Run:
                 for future in done:
                     job = in_flight.pop(future)
                     try:
-                        result = future.result()
+                        future.result(timeout=0)
                     except BrokenProcessPool:
                         broken = [job, *in_flight.values()]
                         in_flight.clear()
                         if alone is not None:
-                            yield self._commit(_died(alone), claims)
+                            yield from self._commit(_died(alone), claims)
                             shas.discard(alone.sha256)
                         else:
                             log.warning("a worker process died; rerunning %d file(s)", len(broken))
@@ -300,10 +347,12 @@ class Run:
                         pool.shutdown(wait=True, cancel_futures=True)
                         pool = None
                         break
+                    except DiskFullError:
+                        pass  # _finish notes it
                     if job is alone:
                         alone = None
                     shas.discard(job.sha256)
-                    yield self._commit(result, claims)
+                    yield from self._finish(future.result, job, claims)
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
@@ -313,9 +362,16 @@ class Run:
 
     def _screen(
         self, path: Path, seen: set[str], claims: ContentClaims
-    ) -> DocumentResult | Job | str:
-        """A file's result, its job, or its content hash when another run holds its claim."""
-        found = screen(self.store, path, seen)
+    ) -> DocumentResult | Job | str | None:
+        """A file's result, its job, or its content hash when another run holds its claim;
+        None when the store cannot take a note for want of space (the run stops)."""
+        try:
+            found = screen(self.store, path, seen)
+        except StoreError as exc:
+            if not _short_of_space(self.plan, exc):
+                raise
+            self._full = self._full or disk_full(self.plan.layout.home, exc)
+            return None
         if isinstance(found, DocumentResult):
             return found
         settled = self._claimed(path, found, claims)
@@ -370,11 +426,37 @@ class Run:
             on_start(job.source)
         in_flight[pool.submit(_run_job, job)] = job
 
-    def _commit(self, result: DocumentResult, claims: ContentClaims) -> DocumentResult:
+    def _room(self) -> bool:
+        """Is there room for one more file? (Else the run stops: ``self._full``.)"""
+        if self._full is None:
+            try:
+                ensure_free(self.plan.layout.home, self.plan.profile.min_free_mb)
+            except DiskFullError as exc:
+                self._full = exc
+        return self._full is None
+
+    def _finish(
+        self, outcome: Callable[[], DocumentResult], job: Job, claims: ContentClaims
+    ) -> Iterator[DocumentResult]:
+        """Commit a job's result; a worker that ran out of space stops the run instead (the
+        file is left for the next one, its claim let go)."""
         try:
-            return commit(self.store, self.plan, self.unit_id, result)
+            result = outcome()
+        except DiskFullError as exc:
+            self._full = self._full or exc
+            claims.release(job.sha256)
+            return
+        yield from self._commit(result, claims)
+
+    def _commit(self, result: DocumentResult, claims: ContentClaims) -> Iterator[DocumentResult]:
+        try:
+            committed = commit(self.store, self.plan, self.unit_id, result)
+        except DiskFullError as exc:
+            self._full = self._full or exc
+            return
         finally:
             claims.release(result.sha256)
+        yield committed
 
 
 class _WorkerHolder:

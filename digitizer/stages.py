@@ -26,8 +26,9 @@ from digitizer import __version__, geometry
 from digitizer.barcodes import decode_codes
 from digitizer.blank import is_blank
 from digitizer.digest import sha256_of
+from digitizer.diskspace import disk_full, is_disk_full
 from digitizer.durable import durable_move
-from digitizer.errors import BlankDocumentError, DigitizerError
+from digitizer.errors import BlankDocumentError, DigitizerError, DiskFullError
 from digitizer.geometry import PageGeometry
 from digitizer.ingest import ScanPage, colour_mode, iter_pages
 from digitizer.ocr import OcrEngine, PageText, open_engine
@@ -205,7 +206,9 @@ class Worker:
         started = time.perf_counter()
         result = DocumentResult(source=str(job.source), sha256=job.sha256, status="failed")
         try:
-            self._process(job, result)
+            self._stages(job, result)
+        except DiskFullError:
+            raise  # not the file's fault: the run stops, the file stays for the next one
         except DigitizerError as exc:
             result.status, result.error = "failed", str(exc)
         except MemoryError:
@@ -219,6 +222,15 @@ class Worker:
         if result.status == "failed":
             result.pages = []
         return result
+
+    def _stages(self, job: Job, result: DocumentResult) -> None:
+        """The stages of one file; a write refused for want of space is a DiskFullError."""
+        try:
+            self._process(job, result)
+        except Exception as exc:
+            if is_disk_full(exc):
+                raise disk_full(self.settings.work_dir.parent, exc) from None
+            raise
 
     def _process(self, job: Job, result: DocumentResult) -> None:
         settings, profile = self.settings, self.settings.profile

@@ -78,5 +78,6 @@ def test_two_runs_at_once_never_overwrite_a_registered_pdf(
     assert set(records) == everything
     for path, out_sha in records.values():
         assert hashlib.sha256(Path(home, path).read_bytes()).hexdigest() == out_sha
+    assert not any((home / "work" / "claims").iterdir())  # claims let go of and removed
     check = run_digitizer(home, "check", "--json")
     assert check.returncode == 0, check.stdout + check.stderr

@@ -33,7 +33,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from digitizer.config import Layout
 from digitizer.digest import sha256_of
-from digitizer.errors import DigitizerError, StoreError
+from digitizer.errors import DigitizerError, DiskFullError, StoreError
 from digitizer.pkcs11_token import retry_later
 from digitizer.profiles import find_profile
 from digitizer.records import DocumentResult
@@ -113,8 +113,9 @@ class FileDigitizer:
             return self._report(_failed(source, "", f"cannot read file: {exc}"), started)
         try:
             return self._claimed(path, sha, profile, started)
-        except (StoreError, OperationalError, InterfaceError) as exc:
-            # the store away (restarting, network): not the file's fault, retried later
+        except (StoreError, DiskFullError, OperationalError, InterfaceError) as exc:
+            # the store away (restarting, network) or this machine's disk full: not the
+            # file's fault, retried later
             raise WorkerUnavailable(f"worker {self.host}: {exc}") from exc
 
     def _claimed(self, path: Path, sha: str, profile: str, started: float) -> TaskReport:

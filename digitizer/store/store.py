@@ -279,16 +279,18 @@ class Store:
         document_id: str | None = None,
         detail: str | None = None,
     ) -> None:
-        with self.session() as s, s.begin():
-            s.add(
-                JournalEntry(
-                    sha256=sha256,
-                    document_id=document_id,
-                    source_path=source,
-                    event=event_name,
-                    detail=detail,
-                )
-            )
+        entry = JournalEntry(
+            sha256=sha256,
+            document_id=document_id,
+            source_path=source,
+            event=event_name,
+            detail=detail,
+        )
+        try:
+            with self.session() as s, s.begin():
+                s.add(entry)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot journal {source}: {_first_line(exc)}") from exc
 
 
 def fill_field(row: Field, fv: FieldValue) -> bool:
