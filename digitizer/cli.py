@@ -241,6 +241,9 @@ def classifier_train(
 def main() -> None:
     """Entry point: turn every DigitizerError into one line and its exit code."""
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    # The store holds names and personal ID numbers, the archive the signed papers: whatever
+    # the umask of the shell or service, what digitizer creates is its user's alone.
+    os.umask(0o077)
     try:
         code = app(standalone_mode=False)
     except DigitizerError as exc:

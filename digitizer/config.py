@@ -89,7 +89,7 @@ class Layout:
         """Create the state folders (not the config ones: those are the office's files)."""
         try:
             for folder in (self.home, self.archive, self.work):
-                folder.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigurationError(
                 f"cannot create the home folder {self.home}: {exc.strerror}; "
