@@ -3,22 +3,34 @@
 Source: a copy of a home where `digitizer process` registered two samples (the fixture of
 tests/test_reindex.py), plus a dossier, a reuse event and a clerk's audit entry. Target: a
 real PostgreSQL database whose audit chain already has an entry of its own.
+
+The source is not trusted: a crafted copy of that home (rows forged in its database, files
+planted in its archive) must neither read a file outside its archive, nor write one outside
+the target's, nor register a PDF that is not the validly signed PDF/A of its record.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
 import shutil
 import sqlite3
+import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pikepdf
+import pytest
 from sqlalchemy import func, select
 
 from digitizer.digest import sha256_of
 from digitizer.store import Store
 from digitizer.store.audit import record, verify_chain
 from digitizer.store.merge import as_utc
+from digitizer.store.merge_checks import MAX_PDF_BYTES
 from digitizer.store.models import (
     AuditEntry,
     Document,
@@ -30,7 +42,7 @@ from digitizer.store.models import (
 )
 from tests.cli import run_digitizer
 from tests.conftest import sqlite_url
-from tests.test_reindex import copy_home, processed
+from tests.test_reindex import SCANS, copy_home, digitizer, processed
 
 __all__ = ["processed"]  # the module fixture, used here too
 
@@ -68,10 +80,9 @@ def _workstation(processed: Path, home: Path) -> tuple[Path, str]:
     return home, first
 
 
-def _merge(
-    home: Path, source: Path, db_url: str | None = None
-) -> tuple[int, dict[str, object], str]:
-    done = run_digitizer(home, "store", "merge", str(source), "--json", db_url=db_url)
+def _merge(home: Path, source: Path, db_url: str | None = None) -> tuple[int, dict[str, Any], str]:
+    """Run the merge; a merge that blocks fails the test (TimeoutExpired) instead of hanging."""
+    done = run_digitizer(home, "store", "merge", str(source), "--json", db_url=db_url, timeout=180)
     report = json.loads(done.stdout) if done.stdout.strip() else {}
     return done.returncode, report, done.stderr
 
@@ -109,9 +120,12 @@ def test_a_workstation_merges_into_the_province_store_once(
     assert report["documents_added"] == 2 and report["documents_present"] == 0
     assert report["pdfs_copied"] == 2 and report["refused"] == []
     assert report["dossiers_added"] == 1 and report["reuse_events_added"] == 1
-    assert report["audit_entries_added"] == 1 and int(report["journal_entries_added"]) >= 2
-
     source = Store(sqlite_url(workstation / "digitizer.db"))
+    with source.session() as s:
+        source_actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+    assert "correct" in source_actions
+    assert report["audit_entries_added"] == len(source_actions)
+    assert int(report["journal_entries_added"]) >= 2
     target = Store(pg_url)
     try:
         assert _content(target) == _content(source)  # every word and field came along
@@ -125,8 +139,9 @@ def test_a_workstation_merges_into_the_province_store_once(
             event = s.scalars(select(ReuseEvent)).one()
             assert (event.document_id, event.dossier_id) == (reused, dossier.id)
             chain = list(s.scalars(select(AuditEntry).order_by(AuditEntry.id)))
-        assert [e.action for e in chain] == ["accept", "correct", "merge"]
-        assert chain[1].new_value == "NGUYỄN" and chain[1].actor == "clerk-a"
+        assert [e.action for e in chain] == ["accept", *source_actions, "merge"]
+        correction = chain[1 + source_actions.index("correct")]
+        assert correction.new_value == "NGUYỄN" and correction.actor == "clerk-a"
         assert verify_chain(target) is None  # re-linked, and the chain holds
     finally:
         source.close()
@@ -158,7 +173,7 @@ def test_a_pdf_that_does_not_match_its_record_is_not_merged(
     code, report, _ = _merge(province, workstation)
     assert code == 1
     assert report["documents_added"] == 1
-    assert len(report["refused"]) == 1 and damaged_id in report["refused"][0]  # type: ignore[index]
+    assert len(report["refused"]) == 1 and damaged_id in report["refused"][0]
     target = Store(sqlite_url(province / "digitizer.db"))
     try:
         with target.session() as s:
@@ -203,3 +218,249 @@ def test_times_from_a_server_in_another_zone_are_kept_as_the_same_instant() -> N
     assert as_utc(at) == dt.datetime(2026, 3, 1, 3, 0, tzinfo=dt.UTC)
     assert as_utc(at).utcoffset() == dt.timedelta(0)
     assert as_utc(dt.datetime(2026, 3, 1, 3, 0)).tzinfo is dt.UTC  # SQLite's naive UTC
+
+
+# ----------------------------------------------------------------- an untrusted source
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _id_of(label: str) -> tuple[str, str]:
+    """A document id of the product's form and the scan SHA-256 it comes from."""
+    scan_sha = _sha(label.encode())
+    return scan_sha[:16], scan_sha
+
+
+def _genuine(home: Path) -> list[tuple[str, Path]]:
+    """The workstation's registered documents: id and signed PDF, by id."""
+    with sqlite3.connect(home / "digitizer.db") as db:
+        rows = db.execute("SELECT id, output_path FROM documents ORDER BY id").fetchall()
+    return [(doc_id, Path(path)) for doc_id, path in rows]
+
+
+def _forge(
+    home: Path, doc_id: str, scan_sha: str, output_path: Path | str, output_sha: str
+) -> None:
+    """A document row (copied from a genuine one, without pages) with these values."""
+    with sqlite3.connect(home / "digitizer.db") as db:
+        db.row_factory = sqlite3.Row
+        row = dict(db.execute("SELECT * FROM documents ORDER BY id LIMIT 1").fetchone())
+        row.update(
+            id=doc_id, sha256=scan_sha, output_path=str(output_path), output_sha256=output_sha
+        )
+        db.execute(
+            f"INSERT INTO documents ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
+
+
+def _in_archive(home: Path, doc_id: str) -> Path:
+    pdf = home / "archive" / doc_id[:2] / f"{doc_id}.pdf"
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    return pdf
+
+
+def _files(root: Path, *, besides: Path) -> dict[Path, float]:
+    """Every file under ``root`` but not under ``besides`` (nor the source's database
+    files SQLite may touch), with its change time."""
+    return {
+        p: p.lstat().st_mtime
+        for p in root.rglob("*")
+        if not p.is_dir() and not p.is_relative_to(besides) and ".db" not in p.name
+    }
+
+
+def _refused_alone(
+    tmp_path: Path, workstation: Path, forged: str, why: str, merged: int = 2
+) -> list[str]:
+    """Merge ``workstation`` into a new province home: only ``forged`` is refused, for
+    ``why``; nothing is written outside the province home, and only the genuine documents'
+    PDFs (0600) are in its archive. The refused lines."""
+    province = tmp_path / "province"
+    before = _files(tmp_path, besides=province)
+    code, report, stderr = _merge(province, workstation)
+    assert code == 1, stderr
+    refused = report["refused"]
+    assert len(refused) == 1, refused
+    assert refused[0].startswith(forged) and why in refused[0], refused[0]
+    assert "\n" not in refused[0]
+    frames = [line for line in stderr.splitlines() if line.lstrip().startswith('File "')]
+    assert all("pyhanko" in f for f in frames), stderr  # pyHanko logs its own, merge none
+    assert report["documents_added"] == merged and report["pdfs_copied"] == merged
+    assert _files(tmp_path, besides=province) == before  # nothing written outside
+    target = Store(sqlite_url(province / "digitizer.db"))
+    try:
+        with target.session() as s:
+            assert s.get(Document, forged) is None
+            paths = {Path(p) for p in s.scalars(select(Document.output_path))}
+    finally:
+        target.close()
+    in_archive = {p for p in (province / "archive").rglob("*") if not p.is_dir()}
+    assert in_archive == paths and len(paths) == merged
+    for pdf in paths:
+        assert stat.S_IMODE(pdf.lstat().st_mode) == 0o600 and pdf.is_file()
+        assert pdf.is_relative_to(province / "archive")
+    return refused
+
+
+def test_a_record_naming_a_file_outside_the_archive_is_not_read(
+    processed: Path, tmp_path: Path
+) -> None:
+    """The /etc/shadow case: a row whose output_path is any readable file, with its hash."""
+    workstation = copy_home(processed, tmp_path / "workstation")
+    secret = tmp_path / "secret"
+    secret.write_bytes(b"root:$6$not-for-the-archive:19000:0:99999:7:::\n")
+    forged, scan_sha = _id_of("shadow")
+    _forge(workstation, forged, scan_sha, secret, _sha(secret.read_bytes()))
+
+    _refused_alone(tmp_path, workstation, forged, "no PDF at")
+    for pdf in (tmp_path / "province").rglob("*"):
+        assert not pdf.is_file() or secret.read_bytes() not in pdf.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("forged", "why"),
+    [
+        ("../escaped", "not a document id"),
+        ("0123456789ABCDEF", "not a document id"),
+        ("0123456789abcdef", "does not agree with its recorded scan SHA-256"),
+    ],
+)
+def test_an_id_not_of_the_products_form_is_refused(
+    processed: Path, tmp_path: Path, forged: str, why: str
+) -> None:
+    """An id with ``../`` wrote a file outside the target home; an id must be the start
+    of its own scan's SHA-256. Codes of dossiers stay data, whatever they contain."""
+    workstation = copy_home(processed, tmp_path / "workstation")
+    outside = tmp_path / "outside.pdf"
+    shutil.copy2(_genuine(workstation)[0][1], outside)  # a genuine signed PDF, elsewhere
+    _forge(workstation, forged, _sha(b"another scan"), outside, _sha(outside.read_bytes()))
+    with sqlite3.connect(workstation / "digitizer.db") as db:
+        db.execute(
+            "INSERT INTO dossiers (code, origin, status, created_at, digitized, "
+            "awaiting_review, reused) VALUES "
+            "('../../dossier', 'import', 'received', '2026-01-01 00:00:00', 0, 0, 0)"
+        )
+
+    _refused_alone(tmp_path, workstation, forged, why)
+    assert not (tmp_path / "escaped.pdf").exists()
+    target = Store(sqlite_url(tmp_path / "province" / "digitizer.db"))
+    try:
+        with target.session() as s:
+            assert s.scalars(select(Dossier.code)).all() == ["../../dossier"]
+    finally:
+        target.close()
+
+
+def test_a_symbolic_link_out_of_the_archive_is_not_followed(
+    processed: Path, tmp_path: Path
+) -> None:
+    workstation = copy_home(processed, tmp_path / "workstation")
+    secret = tmp_path / "secret"
+    secret.write_bytes(b"a file of the machine, not of the archive\n")
+    forged, scan_sha = _id_of("symlink")
+    link = _in_archive(workstation, forged)
+    link.symlink_to(secret)
+    _forge(workstation, forged, scan_sha, link, _sha(secret.read_bytes()))
+
+    _refused_alone(tmp_path, workstation, forged, "leads outside the source archive")
+
+
+def test_a_fifo_in_the_archive_does_not_block_the_merge(processed: Path, tmp_path: Path) -> None:
+    """Opening a FIFO for reading waits for a writer: the merge must not (a timeout on the
+    run turns a hang into a failure)."""
+    workstation = copy_home(processed, tmp_path / "workstation")
+    forged, scan_sha = _id_of("fifo")
+    fifo = _in_archive(workstation, forged)
+    os.mkfifo(fifo)
+    _forge(workstation, forged, scan_sha, fifo, "0" * 64)
+
+    _refused_alone(tmp_path, workstation, forged, "not a regular file")
+
+
+def test_a_pdf_larger_than_the_bound_is_refused_unread(processed: Path, tmp_path: Path) -> None:
+    workstation = copy_home(processed, tmp_path / "workstation")
+    forged, scan_sha = _id_of("huge")
+    huge = _in_archive(workstation, forged)
+    with huge.open("wb") as fh:
+        fh.truncate(MAX_PDF_BYTES + 1)  # sparse: no disk used
+    _forge(workstation, forged, scan_sha, huge, "0" * 64)
+
+    _refused_alone(tmp_path, workstation, forged, "more than the limit")
+
+
+def test_another_documents_signed_pdf_under_a_forged_record_is_refused(
+    processed: Path, tmp_path: Path
+) -> None:
+    """A genuine signed PDF, its true hash, but the record of another document: the id
+    written in its XMP says whose it is."""
+    workstation = copy_home(processed, tmp_path / "workstation")
+    genuine_id, genuine_pdf = _genuine(workstation)[0]
+    forged, scan_sha = _id_of("forged record")
+    planted = _in_archive(workstation, forged)
+    shutil.copy2(genuine_pdf, planted)
+    _forge(workstation, forged, scan_sha, planted, _sha(planted.read_bytes()))
+
+    _refused_alone(tmp_path, workstation, forged, f"the signed PDF of document {genuine_id}")
+
+
+def _unsigned(pdf: Path) -> None:
+    """Replace ``pdf`` by an unsigned PDF that says it is the same document."""
+    from digitizer.pdfa.xmp import PROJECT_NS
+
+    with pikepdf.open(pdf) as signed:
+        doc_id = signed.open_metadata().get(f"{{{PROJECT_NS}}}documentId")
+    plain = pikepdf.new()
+    plain.add_blank_page()
+    with plain.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta[f"{{{PROJECT_NS}}}documentId"] = doc_id
+    plain.save(pdf)
+
+
+def _altered(pdf: Path) -> None:
+    """Change one byte of the signed bytes (inside the page image)."""
+    data = bytearray(pdf.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    pdf.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("spoil", "why"),
+    [(_unsigned, "no signature"), (_altered, "not a valid signed PDF/A")],
+    ids=["unsigned", "altered"],
+)
+def test_a_pdf_whose_signature_does_not_verify_is_refused_even_with_its_hash_recorded(
+    processed: Path, tmp_path: Path, spoil: Callable[[Path], None], why: str
+) -> None:
+    workstation = copy_home(processed, tmp_path / "workstation")
+    doc_id, pdf = _genuine(workstation)[0]
+    spoil(pdf)
+    with sqlite3.connect(workstation / "digitizer.db") as db:
+        db.execute(
+            "UPDATE documents SET output_sha256 = ? WHERE id = ?", (_sha(pdf.read_bytes()), doc_id)
+        )
+
+    _refused_alone(tmp_path, workstation, doc_id, why, merged=1)
+
+
+def test_a_pdf_signed_by_a_certificate_neither_home_trusts_is_refused(
+    processed: Path, tmp_path: Path
+) -> None:
+    """Signed by the real pipeline of another home (its own demo CA): intact, but not
+    signed by a key this merge trusts."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy2(SCANS / "scan_0003.tif", inbox / "scan_0003.tif")
+    elsewhere = tmp_path / "elsewhere"
+    digitizer(elsewhere, "process", "--json", str(inbox), check=True)
+    ((foreign_id, foreign_pdf),) = _genuine(elsewhere)
+    with sqlite3.connect(elsewhere / "digitizer.db") as db:
+        (scan_sha,) = db.execute("SELECT sha256 FROM documents").fetchone()
+    workstation = copy_home(processed, tmp_path / "workstation")
+    planted = _in_archive(workstation, foreign_id)
+    shutil.copy2(foreign_pdf, planted)
+    _forge(workstation, foreign_id, scan_sha, planted, _sha(planted.read_bytes()))
+
+    _refused_alone(tmp_path, workstation, foreign_id, "trust root")

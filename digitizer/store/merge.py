@@ -9,9 +9,11 @@ so nothing is copied by its row number:
 * units and dossiers are matched by their codes, and added when the target lacks them;
 * a document is matched by its id (derived from the scan's content): one the target already
   has is left as it is, with everything under it;
-* each signed PDF is copied into the target's archive and checked against the SHA-256 its
-  record holds *before* the record is written; a document whose PDF is missing or changed is
-  not merged, and is reported;
+* the source is not trusted (:mod:`digitizer.store.merge_checks`): a document's id must be
+  one the product makes, its PDF is read only from the source home's archive folder, and
+  the copy must match the SHA-256 its record holds and be a validly signed PDF/A of that very
+  document *before* the record is written; a document that fails any of this is not merged,
+  and is reported with the reason, and the merge goes on;
 * the source's audit chain must verify first; its entries are appended to the target's chain
   with their own times, followed by one ``merge`` entry naming the source and its chain head.
 
@@ -23,21 +25,27 @@ version, as any digitizer command does).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Row, Table, and_, func, insert, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from digitizer.durable import fsync_dir
-from digitizer.errors import StoreError
+from digitizer.config import Layout
+from digitizer.errors import ConfigurationError, StoreError
 from digitizer.store import audit, progress
+from digitizer.store.merge_checks import (
+    MAX_PDF_BYTES,
+    Refused,
+    check_identity,
+    copy_checked_pdf,
+    load_trust_roots,
+    shown,
+)
 from digitizer.store.models import (
     AuditEntry,
     Document,
@@ -55,7 +63,6 @@ log = logging.getLogger(__name__)
 
 BATCH_DOCUMENTS = 100
 BATCH_ROWS = 1000
-_COPY_CHUNK = 1 << 20
 
 
 @dataclass(slots=True)
@@ -119,40 +126,6 @@ def _insert(session: Session, model: type[Any], values: dict[str, Any]) -> int:
     return int(session.execute(insert(table).values(values).returning(table.c.id)).scalar_one())
 
 
-def copy_pdf(source: Path, target: Path, sha256: str) -> bool:
-    """Copy a signed PDF durably, checking its hash on the way; False if it does not match.
-
-    An identical file already at ``target`` is kept (a merge run again).
-    """
-    if target.exists() and _sha256_of(target) == sha256:
-        return True
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.merge")
-    digest = hashlib.sha256()
-    try:
-        with source.open("rb") as src, partial.open("wb") as dst:
-            while chunk := src.read(_COPY_CHUNK):
-                digest.update(chunk)
-                dst.write(chunk)
-            dst.flush()
-            os.fsync(dst.fileno())
-        if digest.hexdigest() != sha256:
-            return False
-        os.replace(partial, target)
-        fsync_dir(target.parent)
-        return True
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_COPY_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 class StoreMerge:
     """One merge of ``source`` (and its archive) into ``target`` (and its archive)."""
 
@@ -161,14 +134,26 @@ class StoreMerge:
         source: Store,
         target: Store,
         target_archive: Path,
-        source_archive: Path | None = None,
+        source_archive: Path,
+        *,
+        trust_roots: Sequence[Any] | None = None,
+        max_pdf_bytes: int = MAX_PDF_BYTES,
     ) -> None:
-        """``source_archive``: where the source's PDFs are now, when its home was copied or
-        moved since they were recorded (a record's own path is tried first)."""
+        """``source_archive``: the source home's ``archive/`` folder, the only place its PDFs
+        are read from (a home copied from another machine has them there, whatever its
+        records say). ``trust_roots``: the CA certificates (asn1crypto) every merged PDF's
+        signature must chain to; by default the demo CAs of this home and of the source's.
+        ``max_pdf_bytes``: a larger PDF is refused unread."""
         self.source = source
         self.target = target
         self.target_archive = target_archive
         self.source_archive = source_archive
+        self.trust_roots = trust_roots
+        self.max_pdf_bytes = max_pdf_bytes
+        # the target's own layout: its rule names every PDF merged into its archive
+        self._layout = Layout(home=target_archive.parent, config_root=target_archive.parent)
+        if self._layout.archive != target_archive:
+            raise ConfigurationError(f"{target_archive}: not the archive folder of a home")
         self.report = MergeReport()
         self._units: dict[int, int] = {}
         self._dossiers: dict[int, int] = {}
@@ -269,27 +254,48 @@ class StoreMerge:
                         on_document()
 
     def _merge_document(self, src: Session, row: Any) -> None:
-        pdf = self.target_archive / row.id[:2] / f"{row.id}.pdf"
-        source_pdf = Path(row.output_path)
-        if not source_pdf.exists() and self.source_archive is not None:
-            source_pdf = self.source_archive / row.id[:2] / f"{row.id}.pdf"
+        """Check one source document, copy its PDF, then write its records; a refusal is a
+        line of the report and the merge goes on."""
+        from digitizer.runner import output_path  # heavy: the pipeline's imports
+
         try:
-            copied = copy_pdf(source_pdf, pdf, row.output_sha256)
-        except OSError as exc:
-            self.report.refused.append(f"{row.id}: its PDF {row.output_path}: {exc.strerror}")
-            return
-        if not copied:
-            self.report.refused.append(
-                f"{row.id}: its PDF {row.output_path} does not match its recorded SHA-256"
+            check_identity(row)
+            pdf = output_path(self._layout, row.id)  # the target's rule, never the source's
+            copy_checked_pdf(
+                self.source_archive,
+                pdf,
+                row.id,
+                row.output_sha256,
+                self._roots(),
+                self.max_pdf_bytes,
             )
+        except Refused as why:
+            self.report.refused.append(f"{shown(row.id)}: {why}")
             return
         self.report.pdfs_copied += 1
         try:
             self._insert_document(src, row, pdf)
-        except IntegrityError:  # registered meanwhile by a worker of the target store
-            self.report.documents_present += 1
+        except (IntegrityError, DataError) as exc:
+            if self._target_has(row.id):  # registered meanwhile by a worker of the target
+                self.report.documents_present += 1
+                return
+            first = shown(str(exc.orig).splitlines()[0] if str(exc.orig) else exc, 200)
+            self.report.refused.append(
+                f"{row.id}: its records do not fit the target store ({first}): not merged"
+            )
+            log.warning("%s: its PDF stays at %s without a record", row.id, pdf)
             return
         self.report.documents_added += 1
+
+    def _roots(self) -> Sequence[Any]:
+        if self.trust_roots is None:
+            self.trust_roots = load_trust_roots(self._layout.home, self.source_archive.parent)
+            log.info("signatures checked against the demo CAs of both homes")
+        return self.trust_roots
+
+    def _target_has(self, document_id: str) -> bool:
+        with self.target.session() as dst:
+            return dst.get(Document, document_id) is not None
 
     def _insert_document(self, src: Session, row: Any, pdf: Path) -> None:
         """The document with its pages, words and fields, in one transaction."""
