@@ -24,19 +24,18 @@ from functools import partial
 from pathlib import Path
 
 from digitizer.claims import ContentClaims
+from digitizer.commit import commit, duplicate_of, job_for, screen, short_of_space
 from digitizer.config import Layout
-from digitizer.digest import sha256_of
-from digitizer.diskspace import disk_full, ensure_free, free_mb, is_disk_full
-from digitizer.errors import ConfigurationError, DiskFullError, InputFileError, StoreError
+from digitizer.diskspace import disk_full, ensure_free
+from digitizer.errors import ConfigurationError, DiskFullError, StoreError
 from digitizer.keys import init_demo_keys
 from digitizer.ocr import check_languages, engine_version, find_tessdata
 from digitizer.pipelines import PipelineDefinition, load_pipeline
 from digitizer.profiles import ScannerProfile
 from digitizer.records import DocumentResult
 from digitizer.signing import SignerSpec, open_signer, spec_for_profile
-from digitizer.stages import Job, Worker, WorkerSettings, document_id_for
+from digitizer.stages import Job, Worker, WorkerSettings
 from digitizer.store import Store
-from digitizer.store.models import Document
 from digitizer.timestamping import check_timestamp_server
 from digitizer.understanding.schema import load_schemas
 
@@ -113,121 +112,6 @@ def collect_inputs(paths: Iterable[Path]) -> list[Path]:
         else:
             raise ConfigurationError(f"no such file or folder: {path}")
     return found
-
-
-def output_path(layout: Layout, document_id: str) -> Path:
-    return layout.archive / document_id[:2] / f"{document_id}.pdf"
-
-
-def job_for(layout: Layout, path: Path, sha256: str) -> Job:
-    """The job of one file: its output is named by its content, so a rerun after a crash
-    (or a task redelivered to another worker) writes the same file again."""
-    document_id = document_id_for(sha256)
-    return Job(path, sha256, document_id, output_path(layout, document_id))
-
-
-def screen(store: Store, path: Path, seen: set[str]) -> DocumentResult | str:
-    """Hash a file and settle it before any expensive work: its content hash when it is to
-    be digitized (added to ``seen``, the contents already taken by this run), else its
-    result: unreadable (failed), or a duplicate of a registered or already taken content."""
-    source = str(path)
-    try:
-        if not path.is_file():
-            raise InputFileError("not a regular file")
-        sha = sha256_of(path)
-    except (OSError, InputFileError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        result = DocumentResult(
-            source=source, sha256="", status="failed", error=f"cannot read file: {reason}"
-        )
-        store.journal(source=source, event_name="failed", detail=result.error)
-        return result
-    existing = store.document_by_sha256(sha)
-    if existing is not None or sha in seen:
-        return duplicate_of(store, source, sha, existing)
-    seen.add(sha)
-    return sha
-
-
-def duplicate_of(
-    store: Store, source: str, sha256: str, existing: Document | None
-) -> DocumentResult:
-    """The result (journaled) of a file whose content is registered already (``existing``)
-    or taken by this run: reported, never digitized again."""
-    result = DocumentResult(
-        source=source,
-        sha256=sha256,
-        status="duplicate",
-        document_id=existing.id if existing else document_id_for(sha256),
-        doc_type=existing.doc_type if existing else "unknown",
-        output=existing.output_path if existing else None,
-    )
-    store.journal(
-        source=source, event_name="duplicate", sha256=sha256, document_id=result.document_id
-    )
-    return result
-
-
-def commit(
-    store: Store, plan: RunPlan, unit_id: int | None, result: DocumentResult
-) -> DocumentResult:
-    """Register a worker's result (its signed PDF is already durable), or journal its
-    failure; a store that refuses the record turns the result into a failure.
-
-    A store refusing for want of space raises :class:`DiskFullError` instead, and the signed
-    PDF it could not record is removed: no output is ever left without its record (the
-    caller holds the content's claim, so no other run registered it meanwhile).
-    """
-    if result.status == "failed":
-        _journal_failure(store, plan, result)
-        return result
-    try:
-        store.register(
-            result,
-            profile=plan.profile.name,
-            pdfa_level=plan.profile.pdfa_level,
-            ocr_engine=plan.engine_version,
-            unit_id=unit_id,
-        )
-    except StoreError as exc:
-        if _short_of_space(plan, exc):
-            _discard_unregistered(store, result)
-            raise disk_full(plan.layout.home, exc) from exc
-        result.status, result.error = "failed", str(exc)
-        _journal_failure(store, plan, result)
-    return result
-
-
-def _journal_failure(store: Store, plan: RunPlan, result: DocumentResult) -> None:
-    try:
-        store.journal(
-            source=result.source, event_name="failed", sha256=result.sha256, detail=result.error
-        )
-    except StoreError as exc:
-        if _short_of_space(plan, exc):
-            raise disk_full(plan.layout.home, exc) from exc
-        raise
-
-
-def _short_of_space(plan: RunPlan, exc: BaseException) -> bool:
-    """Did the store refuse for want of space? (SQLite says "database or disk is full",
-    PostgreSQL "could not extend file": the errno or the free space tells, not the words.)"""
-    try:
-        return is_disk_full(exc) or free_mb(plan.layout.home) < 1
-    except OSError:
-        return False
-
-
-def _discard_unregistered(store: Store, result: DocumentResult) -> None:
-    if not result.output:
-        return
-    try:
-        if store.document_by_sha256(result.sha256) is not None:
-            return
-    except Exception:  # the store in doubt: keep the file (check lists it as unknown)
-        return
-    Path(result.output).unlink(missing_ok=True)
-    log.info("%s: signed PDF removed, its record could not be written", result.source)
 
 
 class Run:
@@ -368,7 +252,7 @@ class Run:
         try:
             found = screen(self.store, path, seen)
         except StoreError as exc:
-            if not _short_of_space(self.plan, exc):
+            if not short_of_space(self.plan, exc):
                 raise
             self._full = self._full or disk_full(self.plan.layout.home, exc)
             return None

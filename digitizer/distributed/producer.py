@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from digitizer.batch import FileReport, Outcome, outcome_of, registered_before
+from digitizer.commit import screen
 from digitizer.distributed.queue import (
     TASK_NAME,
     QueueSettings,
@@ -31,7 +32,6 @@ from digitizer.distributed.worker import require_postgresql
 from digitizer.errors import QueueError
 from digitizer.profiles import ScannerProfile
 from digitizer.records import DocumentResult
-from digitizer.runner import screen
 from digitizer.store import Store
 
 if TYPE_CHECKING:

@@ -120,8 +120,8 @@ class FileDigitizer:
 
     def _claimed(self, path: Path, sha: str, profile: str, started: float) -> TaskReport:
         """The file's work under its content claim: reported if registered, else made."""
+        from digitizer.commit import duplicate_of
         from digitizer.distributed.queue import MAX_ATTEMPTS
-        from digitizer.runner import duplicate_of
 
         source = str(path)
         with content_claim(self.store.engine, sha):
@@ -146,7 +146,7 @@ class FileDigitizer:
         return report
 
     def _digitize(self, path: Path, sha: str, profile: str, started: float) -> TaskReport:
-        from digitizer.runner import commit, job_for
+        from digitizer.commit import commit, job_for
 
         try:
             prepared = self._prepare(profile)

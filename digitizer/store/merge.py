@@ -256,7 +256,7 @@ class StoreMerge:
     def _merge_document(self, src: Session, row: Any) -> None:
         """Check one source document, copy its PDF, then write its records; a refusal is a
         line of the report and the merge goes on."""
-        from digitizer.runner import output_path  # heavy: the pipeline's imports
+        from digitizer.commit import output_path  # heavy: the pipeline's imports
 
         try:
             check_identity(row)

@@ -77,7 +77,7 @@ def check_identity(row: Any) -> None:
 
 def archive_pdf(archive: Path, document_id: str) -> Path:
     """Where the product files a document's PDF in an archive folder (its own rule, as
-    :func:`digitizer.runner.output_path` applies it for this home's layout)."""
+    :func:`digitizer.commit.output_path` applies it for this home's layout)."""
     return archive / document_id[:2] / f"{document_id}.pdf"
 
 
