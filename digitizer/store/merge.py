@@ -261,6 +261,7 @@ class StoreMerge:
         try:
             check_identity(row)
             pdf = output_path(self._layout, row.id)  # the target's rule, never the source's
+            existed = pdf.exists()
             copy_checked_pdf(
                 self.source_archive,
                 pdf,
@@ -283,7 +284,8 @@ class StoreMerge:
             self.report.refused.append(
                 f"{row.id}: its records do not fit the target store ({first}): not merged"
             )
-            log.warning("%s: its PDF stays at %s without a record", row.id, pdf)
+            if not existed:  # no signed PDF is left in the archive without its record
+                pdf.unlink(missing_ok=True)
             return
         self.report.documents_added += 1
 
