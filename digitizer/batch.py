@@ -43,6 +43,7 @@ from digitizer.distributed.worker import BrokerOption
 from digitizer.errors import ConfigurationError
 from digitizer.profiles import find_profile
 from digitizer.records import DocumentResult
+from digitizer.seal import seal_chain
 from digitizer.store import Store
 from digitizer.store.models import Document
 
@@ -392,6 +393,7 @@ def batch_command(
                         eta=_clock(tally.eta_seconds(seconds)),
                         current=printable(Path(report.source).name),
                     )
+            seal_chain(store, layout, plan.settings.signing if plan is not None else prof)
         except KeyboardInterrupt:
             _report(err, tally, time.perf_counter() - started, prof.name, failures.written)
             if producer is not None and producer.outstanding:

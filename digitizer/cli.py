@@ -44,6 +44,7 @@ from digitizer.distributed import worker as worker_cli
 from digitizer.errors import DigitizerError
 from digitizer.profiles import find_profile
 from digitizer.records import DocumentResult
+from digitizer.seal import seal_chain
 from digitizer.store import Store, default_url
 from digitizer.understanding.schema import load_schemas
 
@@ -151,6 +152,7 @@ def process(
         _print_summary(
             results, state.layout, store.url, plan.profile.name, time.perf_counter() - started
         )
+    seal_chain(store, state.layout, plan.settings.signing or prof)
     store.close()
     if any(r.status == "failed" for r in results):
         raise typer.Exit(1)

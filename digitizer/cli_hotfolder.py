@@ -23,6 +23,7 @@ from digitizer.hotfolder.folders import hot_folder_layout
 from digitizer.pipelines import load_pipeline
 from digitizer.profiles import find_profile, load_profile
 from digitizer.records import DocumentResult
+from digitizer.seal import periodic_sealer, seal_chain
 from digitizer.store import Store
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,10 @@ def watch(
     plan = prepare(layout, prof)
     store = Store(url)
     n_workers = workers if workers > 0 else (os.cpu_count() or 1)
+    maybe_seal = periodic_sealer(store, layout, plan.settings.signing or prof)
 
     def report(result: DocumentResult) -> None:
+        maybe_seal()
         if as_json:
             print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
             return
@@ -90,6 +93,7 @@ def watch(
         highlight=False,
     )
     stats = watcher.serve()
+    seal_chain(store, layout, plan.settings.signing or prof)
     store.close()
     summary = ", ".join(f"{n} {s}" for s, n in sorted(stats.by_status.items())) or "nothing"
     err.print(f"stopped: {summary}; {stats.pages} pages", highlight=False)

@@ -8,13 +8,18 @@ could not be re-read, a damaged or unknown file, a broken audit chain).
 from __future__ import annotations
 
 import json
+import sys
+from functools import partial
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from digitizer.profiles import find_profile
+from digitizer.seal import seal_chain
 from digitizer.store import Store
 
 _JSON = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")]
@@ -33,6 +38,11 @@ def _trust_roots(state: Any, profile: str) -> list[object]:
     return list(load_certificates(prof.signing.trust_root_paths(state.layout.home)))
 
 
+def _console() -> Console:
+    """Piped to a file or a log, lines keep a readable width instead of 80 columns."""
+    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+
+
 def _bar(label: str) -> Progress:
     return Progress(
         TextColumn(f"[bold]{label}"),
@@ -45,22 +55,42 @@ def _bar(label: str) -> Progress:
     )
 
 
+def _chain_words(check: dict[str, Any]) -> str:
+    """How the audit chain and its seal stand, in a few words."""
+    seal = check.get("seal") or {}
+    sealed = not seal.get("problems")
+    held = "broken" if check["audit_broken"] else "holds" if sealed else "does not match its seal"
+    words = f"audit chain {held} ({check['audit_entries']} entries"
+    if seal and seal["sealed_entries"] is not None:
+        words += f"; sealed {seal['sealed_entries']} on {seal['sealed_at']}"
+    if seal:
+        words += f"; not yet sealed: {seal['not_yet_sealed']}"
+    return words + ")"
+
+
 def _print_check(out: Console, check: dict[str, Any]) -> None:
+    """The summary line, then every problem by name in a table, then the warnings."""
     mark = "[green]OK[/]" if check["ok"] else "[red]DAMAGED[/]"
     out.print(
-        f"check {mark}: {check['verified']} of {check['documents']} signed PDFs verified, "
-        f"{len(check['unknown_files'])} unknown file(s), audit chain "
-        f"{'broken at ' + check['audit_broken'] if check['audit_broken'] else 'holds'} "
-        f"({check['audit_entries']} entries)"
+        f"check {mark}: {check['verified']} of {check['documents']} documents verified, "
+        f"{len(check['unknown_files'])} unknown file(s), {escape(_chain_words(check))}"
     )
-    for d in check["damaged"]:
+    if check["problems"]:
+        table = Table(show_edge=False)
+        table.add_column("problem", no_wrap=True)
+        table.add_column("document", no_wrap=True)
+        table.add_column("detail", overflow="fold")
+        for p in check["problems"]:
+            where = f"{p['path']}: " if p.get("path") else ""
+            detail = escape(f"{where}{p['detail']}".rstrip(": "))
+            table.add_row(p["problem"], escape(p.get("document_id") or ""), detail)
+        out.print(table)
+    if check.get("not_tied"):
         out.print(
-            f"  - {d['document_id']} {d['problem']}: {d['path']}: {d['detail']}",
-            markup=False,
+            f"  {check['not_tied']} document(s) not tied to an audit entry (registered before "
+            "state entries, unchanged since)",
             highlight=False,
         )
-    for path in check["unknown_files"]:
-        out.print(f"  - unknown file (no record): {path}", markup=False, highlight=False)
 
 
 def reindex(
@@ -81,15 +111,21 @@ def reindex(
     state.layout.prepare()
     definition = job.load_definition(state.layout.pipelines_dir)
     schemas = load_schemas(state.layout.schemas_dir)
-    roots = (
-        _trust_roots(state, profile or definition.check_profile) if definition.runs("check") else []
-    )
+    prof = find_profile(state.layout.profiles_dir, profile or definition.check_profile)
+    roots = _trust_roots(state, prof.name) if definition.runs("check") else []
     store = Store(state.store_url)
     try:
         total = job.count_candidates(store, schemas, everything)
+        seal = partial(seal_chain, store, state.layout, prof)
         if as_json:
             summary = job.run(
-                store, state.layout, schemas, definition, everything=everything, trust_roots=roots
+                store,
+                state.layout,
+                schemas,
+                definition,
+                everything=everything,
+                trust_roots=roots,
+                seal=seal,
             )
         else:
             with _bar("re-indexing") as bar:
@@ -102,6 +138,7 @@ def reindex(
                     everything=everything,
                     trust_roots=roots,
                     on_document=lambda d: bar.update(task, advance=1, current=d),
+                    seal=seal,
                 )
     finally:
         store.close()
@@ -109,7 +146,7 @@ def reindex(
     if as_json:
         print(json.dumps(data, ensure_ascii=False))
     else:
-        out = Console(soft_wrap=True)
+        out = _console()
         out.print(
             f"re-index: {data['examined']} examined, {data['changed']} changed, "
             f"{data['unchanged']} unchanged, {data['kept_clerk_values']} clerk value(s) kept, "
@@ -141,8 +178,9 @@ def reindex(
 
 
 def check(ctx: typer.Context, profile: _PROFILE = None, as_json: _JSON = False) -> None:
-    """Check the archive: every signed PDF there, unchanged, its signature verifying; no
-    unknown files; the audit chain intact. Reports only: nothing is deleted."""
+    """Check the archive: every signed PDF there, unchanged, its signature verifying, the
+    one its record names; every document's state the one its audit trail recorded; no
+    unknown files; the audit chain intact and sealed. Reports only: nothing is deleted."""
     from digitizer.check import check_archive, count_documents
 
     state: Any = ctx.obj
@@ -150,7 +188,7 @@ def check(ctx: typer.Context, profile: _PROFILE = None, as_json: _JSON = False) 
     store = Store(state.store_url)
     try:
         if as_json:
-            report = check_archive(store, state.layout.archive, roots)
+            report = check_archive(store, state.layout.archive, roots, layout=state.layout)
         else:
             with _bar("checking") as bar:
                 task = bar.add_task("check", total=count_documents(store), current="")
@@ -158,6 +196,7 @@ def check(ctx: typer.Context, profile: _PROFILE = None, as_json: _JSON = False) 
                     store,
                     state.layout.archive,
                     roots,
+                    layout=state.layout,
                     on_document=lambda d: bar.update(task, advance=1, current=d),
                 )
     finally:
@@ -165,7 +204,7 @@ def check(ctx: typer.Context, profile: _PROFILE = None, as_json: _JSON = False) 
     if as_json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
-        _print_check(Console(soft_wrap=True), report.to_json())
+        _print_check(_console(), report.to_json())
     if not report.ok:
         raise typer.Exit(1)
 

@@ -1,7 +1,10 @@
 """``digitizer review`` and ``digitizer audit``: the clerk's queue and the audit chain.
 
-``review`` is interactive (see :mod:`digitizer.review.session`); ``audit verify`` is for
-scripts and inspectors: exit 0 when the chain holds, 1 with the first broken entry named.
+``review`` is interactive (see :mod:`digitizer.review.session`) and seals the audit chain
+when the clerk is done (:mod:`digitizer.seal`). ``audit verify`` is for scripts and
+inspectors: exit 0 when the chain holds and its seal vouches for it, 1 with every problem
+named (the first broken entry, ``audit_truncated``, ``audit_rewritten``, ``seal_invalid``,
+...); entries made since the last seal are a warning. ``audit seal`` seals it now.
 ``audit show`` masks personal-ID-like digit runs unless ``--reveal`` (its output ends up in
 tickets and mails; Decree 13/2023).
 """
@@ -19,17 +22,22 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from digitizer.profiles import ScannerProfile, find_profile
 from digitizer.review.actions import Reviewer
 from digitizer.review.keys import Keyboard
 from digitizer.review.session import IMAGE_MODES, ReviewSession
+from digitizer.seal import SealReport, seal_chain
 from digitizer.store import Store
-from digitizer.store.audit import entries_of, utc_iso, verify_chain_report
+from digitizer.store.audit import ChainReport, entries_of, utc_iso
 from digitizer.understanding.schema import load_schemas
 from digitizer.understanding.validate import load_province_codes
 
 audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit chain.")
 err = Console(stderr=True)
 _ID_LIKE = re.compile(r"\d{9,}")
+_PROFILE = Annotated[
+    str, typer.Option(help="Scanner profile whose signing key seals the audit chain.")
+]
 
 
 def _state(ctx: typer.Context) -> Any:
@@ -52,6 +60,7 @@ def review(
             "PNG file), file, kitty, iterm, sixel."
         ),
     ] = "auto",
+    profile: _PROFILE = "default",
 ) -> None:
     """Review the documents waiting for a clerk, oldest first: accept or correct each
     uncertain or missing field; a document with nothing left becomes registered."""
@@ -67,6 +76,7 @@ def review(
     if doc_type is not None and schemas.get(doc_type) is None:
         known = ", ".join(s.doc_type for s in schemas.schemas)
         raise typer.BadParameter(f"unknown type {doc_type!r} (known: {known})", param_hint="--type")
+    prof = find_profile(state.layout.profiles_dir, profile)
     store = Store(state.store_url)
     try:
         reviewer = Reviewer(store, schemas, actor, load_province_codes())
@@ -74,7 +84,10 @@ def review(
         session = ReviewSession(
             reviewer, Keyboard(), console, state.layout.home / "review", images=images
         )
-        summary = session.run(unit=unit, doc_type=doc_type)
+        try:
+            summary = session.run(unit=unit, doc_type=doc_type)
+        finally:  # what was decided is saved: seal it, even when the session was cut short
+            seal_chain(store, state.layout, prof)
     finally:
         store.close()
     console.print(
@@ -83,43 +96,86 @@ def review(
     )
 
 
+def _verified(state: Any, profile: str) -> tuple[ChainReport, SealReport]:
+    """The chain walked and checked against its seal, with the profile's trust roots."""
+    from digitizer.seal import verify  # heavy: pyHanko
+    from digitizer.timestamping import load_certificates
+
+    prof = find_profile(state.layout.profiles_dir, profile)
+    roots = list(load_certificates(prof.signing.trust_root_paths(state.layout.home)))
+    store = Store(state.store_url)
+    try:
+        return verify(store, state.layout, roots)
+    finally:
+        store.close()
+
+
+def _problems(chain: ChainReport, seal: SealReport) -> list[tuple[str, str]]:
+    broken = chain.broken
+    first = [("audit_broken", f"entry {broken.entry_id}: {broken.reason}")] if broken else []
+    return first + seal.problems
+
+
 @audit_app.command("verify")
 def audit_verify(
     ctx: typer.Context,
+    profile: Annotated[
+        str, typer.Option(help="Scanner profile whose trust roots the seal must chain to.")
+    ] = "default",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Check the whole audit chain; exit 1 naming the first entry that breaks it."""
-    store = Store(_state(ctx).store_url)
-    try:
-        report = verify_chain_report(store)
-    finally:
-        store.close()
-    broken = report.broken
+    """Check the whole audit chain and its seal; exit 1 naming every problem."""
+    chain, seal = _verified(_state(ctx), profile)
+    problems = _problems(chain, seal)
     if as_json:
         print(
             json.dumps(
                 {
-                    "ok": broken is None,
-                    "entries": report.entries,
-                    "head": report.head if broken is None else None,
+                    "ok": not problems,
+                    "entries": chain.entries,
+                    "head": chain.head if chain.broken is None else None,
                     "broken": None
-                    if broken is None
-                    else {"id": broken.entry_id, "reason": broken.reason},
-                }
+                    if chain.broken is None
+                    else {"id": chain.broken.entry_id, "reason": chain.broken.reason},
+                    "seal": seal.to_json(),
+                    "problems": [{"problem": c, "detail": d} for c, d in problems],
+                },
+                ensure_ascii=False,
             )
         )
-    elif broken is None:
-        Console(highlight=False).print(
-            f"audit chain holds: {report.entries} entries, head {report.head}"
+    elif not problems:
+        sealed = (
+            f"; sealed {seal.sealed_entries} on {seal.sealed_at} by {seal.signer}"
+            if seal.sealed_entries is not None
+            else ""
         )
-    else:
-        err.print(
-            f"digitizer: audit chain broken at entry {broken.entry_id}: {broken.reason}",
-            highlight=False,
+        Console(highlight=False, soft_wrap=True).print(
+            f"audit chain holds: {chain.entries} entries, head {chain.head}{sealed}; "
+            f"not yet sealed: {seal.unsealed}",
             markup=False,
         )
-    if broken is not None:
+    for code, detail in problems if not as_json else ():
+        what = "audit chain broken at " if code == "audit_broken" else f"{code}: "
+        err.print(f"digitizer: {what}{detail}", highlight=False, markup=False, soft_wrap=True)
+    if problems:
         raise typer.Exit(1)
+
+
+@audit_app.command("seal")
+def audit_seal(ctx: typer.Context, profile: _PROFILE = "default") -> None:
+    """Seal the audit chain's head now with the profile's signing key (also the first seal
+    of a store made before seals, once 'audit verify' shows its chain is intact)."""
+    state = _state(ctx)
+    prof: ScannerProfile = find_profile(state.layout.profiles_dir, profile)
+    store = Store(state.store_url)
+    try:
+        outcome = seal_chain(store, state.layout, prof, start=True)
+    finally:
+        store.close()
+    if not outcome.sealed:
+        err.print(f"digitizer: {outcome.detail}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+    Console(highlight=False).print(outcome.detail, markup=False)
 
 
 def _mask(value: str | None, reveal: bool) -> str | None:

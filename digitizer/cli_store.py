@@ -18,6 +18,8 @@ from rich.table import Table
 
 from digitizer.display import printable
 from digitizer.errors import ConfigurationError
+from digitizer.profiles import find_profile
+from digitizer.seal import seal_chain
 from digitizer.store import Store, default_url
 from digitizer.store.store import shown_url
 
@@ -44,6 +46,9 @@ def merge(
         typer.Option(help="The workstation's store, if not the SQLite file in HOME."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    profile: Annotated[
+        str, typer.Option(help="Scanner profile whose signing key seals the audit chain.")
+    ] = "default",
 ) -> None:
     """Merge another store (documents, pages, words, fields, dossiers, reuse events,
     journal, audit trail) and its signed PDFs into this home's store and archive. The source
@@ -71,6 +76,7 @@ def merge(
         ) as bar:
             task = bar.add_task("documents", total=job.documents_to_merge())
             report = job.run(on_document=lambda: bar.advance(task))
+        seal_chain(target, state.layout, find_profile(state.layout.profiles_dir, profile))
     finally:
         source.close()
         target.close()

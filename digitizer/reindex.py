@@ -14,7 +14,10 @@ Rules that keep this safe:
 * a name or address field that second readings of the image had doubted stays for review
   (those readings need the page image, which re-extraction does not have);
 * the status follows what is left to review (:func:`digitizer.review.queue.pending_items`),
-  so a document whose only uncertain fields a clerk corrected stays registered.
+  so a document whose only uncertain fields a clerk corrected stays registered;
+* a changed state gets an audit entry with its digest (:mod:`digitizer.store.audit`); a
+  document whose state is not what its last entry recorded (edited in the database) is
+  left alone, an error, never sealed in. Batches lock the audit chain first, as clerks do.
 
 Work goes in batches, one transaction each: a killed run loses at most a batch, and the
 next run continues, since the documents done carry their new ``schema_version``.
@@ -38,7 +41,7 @@ from digitizer.config import Layout, read_toml
 from digitizer.errors import ConfigurationError
 from digitizer.records import FieldValue, OcrWord
 from digitizer.review.queue import pending_items
-from digitizer.store import Store, progress, reuse
+from digitizer.store import Store, audit, progress, reuse
 from digitizer.store.models import Document, Field, OcrWordRow, Page
 from digitizer.store.store import fill_field
 from digitizer.understanding.learned import DocTypeModel
@@ -51,6 +54,10 @@ log = logging.getLogger(__name__)
 STEPS = ("reextract", "retrain", "text_index", "rates", "check")
 NO_SCHEMA = 0  # schema_version of a document no schema matched when it was last read
 _QR_CONFIDENCE = 0.999  # what a value read from a QR code gets (understand._QR_SCORE)
+
+
+class _Tampered(Exception):
+    """A document's stored state is not the one its last audit entry recorded."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +209,7 @@ class Reindexer:
         self.store = store
         self.schemas = schemas
         self.understander = Understander(schemas, load_province_codes(), model=model)
+        self._recorded: dict[str, str] = {}  # the states the batch's audit entries recorded
 
     def reextract(
         self,
@@ -214,6 +222,7 @@ class Reindexer:
         after = ""
         while True:
             with self.store.session() as s, s.begin():
+                audit.lock_chain(s)
                 query = select(Document).where(Document.id > after)
                 if not everything:
                     query = query.where(stale_condition(self.schemas))
@@ -221,6 +230,7 @@ class Reindexer:
                 if not docs:
                     return
                 words = stored_words(s, [d.id for d in docs])
+                self._recorded = audit.recorded_states(s, [d.id for d in docs])
                 for doc in docs:
                     summary.examined += 1
                     try:
@@ -228,8 +238,8 @@ class Reindexer:
                             changed = self._one(s, doc, words[doc.id], summary)
                         summary.changed += changed
                         summary.unchanged += not changed
-                    except Exception:  # one bad document never stops the night's run
-                        log.exception("re-index of document %s failed", doc.id)
+                    except Exception as exc:  # one bad document never stops the night's run
+                        _log_failure(doc.id, exc)
                         summary.errors += 1
                         summary.error_documents.append(doc.id)
                     if on_document is not None:
@@ -243,6 +253,10 @@ class Reindexer:
         """Re-read one document and update it in place; whether anything but its version
         changed."""
         rows = list(s.scalars(select(Field).where(Field.document_id == doc.id)))
+        fields = [(r.name, r.value, r.status, r.origin) for r in rows]
+        state_before = audit.state_digest(doc.id, doc.status, doc.doc_type, fields)
+        if self._recorded.get(doc.id, state_before) != state_before:
+            raise _Tampered(doc.id)
         kept = {r.name: r for r in rows if r.origin == "clerk" or _from_code(r)}
         clerk = [r for r in rows if r.origin == "clerk"]
         summary.kept_clerk_values += len(clerk)
@@ -292,7 +306,17 @@ class Reindexer:
             # a key read anew may match another document, or stop matching one
             reuse.relink_after_key_change(s, doc, actor="reindex")
             progress.refresh(s, doc.dossier_id)
+        state = audit.document_state_digest(s, doc)
+        if state != state_before:
+            audit.append(s, actor="reindex", action="reindex", document_id=doc.id, state=state)
         return after != before
+
+
+def _log_failure(doc_id: str, exc: Exception) -> None:
+    if isinstance(exc, _Tampered):
+        log.error("document %s not re-read: its state is not its audit trail's", doc_id)
+    else:
+        log.exception("re-index of document %s failed", doc_id)
 
 
 def _fill(row: Field, fv: FieldValue, doubted: bool) -> None:
@@ -343,11 +367,16 @@ def run(
     everything: bool = False,
     trust_roots: list[object] | None = None,
     on_document: Callable[[str], None] | None = None,
+    seal: Callable[[], object] | None = None,
 ) -> ReindexSummary:
-    """Every step of ``definition``, in its order; the summary of what each did."""
+    """Every step of ``definition``, in its order; the summary of what each did. ``seal``
+    seals the audit chain (:func:`digitizer.seal.seal_chain`): before the check, so that
+    it checks a sealed chain, else at the end."""
     summary = ReindexSummary()
     for step in definition.steps:
         started = time.perf_counter()
+        if step == "check" and seal is not None:
+            seal()
         if step == "reextract":
             model = DocTypeModel.load(layout.doctype_model)
             Reindexer(store, schemas, model).reextract(
@@ -370,6 +399,9 @@ def run(
         elif step == "check":
             from digitizer.check import check_archive
 
-            summary.check = check_archive(store, layout.archive, trust_roots or []).to_json()
+            report = check_archive(store, layout.archive, trust_roots or [], layout=layout)
+            summary.check = report.to_json()
         summary.seconds[step] = time.perf_counter() - started
+    if seal is not None and not definition.runs("check"):
+        seal()
     return summary

@@ -11,7 +11,9 @@ other people's code where it exists (pyHanko's validator, optionally PDFBox Pref
 * the PDF/A claim: the XMP ``pdfaid`` identification is there and consistent with the file
   (header version, info dictionary and XMP producer agree, not encrypted);
 * that the file is the one the store registered: its SHA-256 equals a document's
-  ``output_sha256``.
+  ``output_sha256``, and (looked up with :func:`store_lookup`) the document id written in
+  its XMP is that record's, and no other record claims the file: a row pointing at
+  another document's signed PDF is named.
 """
 
 from __future__ import annotations
@@ -37,13 +39,16 @@ from sqlalchemy import select
 from digitizer import preflight
 from digitizer.digest import sha256_of
 from digitizer.errors import MissingDependencyError
+from digitizer.pdfa.xmp import PROJECT_NS
 from digitizer.store import Store
 from digitizer.store.models import Document
 from digitizer.timestamping import verification_context
 
-__all__ = ["FileReport", "SignatureReport", "store_lookup", "verify_file"]
+__all__ = ["FileReport", "SignatureReport", "StoreLookup", "store_lookup", "verify_file"]
 
 log = logging.getLogger(__name__)
+
+_DOCUMENT_ID = f"{{{PROJECT_NS}}}documentId"  # written by digitizer.pdfa.xmp
 
 
 @dataclass(slots=True)
@@ -74,6 +79,7 @@ class FileReport:
     pdfa: str | None = None  # the claim, e.g. "1B"
     preflight: str = "not run"
     document_id: str | None = None
+    embedded_id: str | None = None  # the document id in the file's XMP
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -88,17 +94,42 @@ class FileReport:
         return data
 
 
-def store_lookup(url: str) -> Callable[[str], str | None]:
-    """A function from the SHA-256 of a signed file to the id of the document it is."""
-    store = Store(url)
+class StoreLookup:
+    """The store's records of signed files: called with a file's SHA-256, the id of the
+    document it is; :meth:`claimants`, every record that names it."""
 
-    def lookup(sha256: str) -> str | None:
-        with store.session() as s:
-            return s.scalars(
-                select(Document.id).where(Document.output_sha256 == sha256).limit(1)
-            ).first()
+    def __init__(self, url: str) -> None:
+        self.store = Store(url)
 
-    return lookup
+    def claimants(self, sha256: str) -> list[str]:
+        with self.store.session() as s:
+            return sorted(
+                s.scalars(select(Document.id).where(Document.output_sha256 == sha256).limit(50))
+            )
+
+    def __call__(self, sha256: str) -> str | None:
+        found = self.claimants(sha256)
+        return found[0] if found else None
+
+
+def store_lookup(url: str) -> StoreLookup:
+    """The store's records, for :func:`verify_file` (the document id check included)."""
+    return StoreLookup(url)
+
+
+def _check_claimants(report: FileReport, claimants: list[str]) -> None:
+    """The file is the document whose id is in its XMP, and no other record claims it."""
+    if not claimants:
+        return
+    embedded = report.embedded_id
+    if embedded in claimants:
+        report.document_id = embedded
+    others = [c for c in claimants if c != embedded]
+    if others:
+        report.problems.append(
+            f"the store's record(s) {', '.join(others)} name this file, but it is document "
+            f"{embedded or '(no id in its XMP)'}: a record points at another document's PDF"
+        )
 
 
 def verify_file(
@@ -123,6 +154,8 @@ def verify_file(
             )
     _check_signatures(path, trust_roots, report)
     _check_pdfa_claim(path, report)
+    if isinstance(lookup, StoreLookup) and report.document_id is not None:
+        _check_claimants(report, lookup.claimants(report.sha256))
     if preflight:
         _run_preflight(path, report)
     return report
@@ -213,6 +246,7 @@ def _check_pdfa_claim(path: Path, report: FileReport) -> None:
             if pdf.is_encrypted:
                 report.problems.append("PDF/A: the file is encrypted")
             meta = pdf.open_metadata()
+            report.embedded_id = meta.get(_DOCUMENT_ID) or None
             part, conformance = meta.get("pdfaid:part"), meta.get("pdfaid:conformance")
             if not part or not conformance:
                 report.problems.append("PDF/A: the XMP has no pdfaid:part/conformance claim")

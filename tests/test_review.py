@@ -33,7 +33,7 @@ from digitizer.review.crop import Region, region_with_margin
 from digitizer.review.keys import Keyboard
 from digitizer.review.queue import PageSize
 from digitizer.review.session import ReviewSession
-from digitizer.store import Store
+from digitizer.store import Store, audit
 from digitizer.store.audit import verify_chain
 from digitizer.store.models import AuditEntry, Document, Field, ReuseEvent
 from digitizer.understanding.schema import SchemaSet, load_schemas
@@ -177,8 +177,11 @@ def _reviewer(store: Store, schemas: SchemaSet = SCHEMAS) -> Reviewer:
 
 
 def _audit(store: Store) -> list[tuple[str, str | None, str | None, str | None]]:
+    """The entries clerks made (each registration's own ``digitize`` entry left out)."""
     with store.session() as s:
-        rows = s.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        rows = s.scalars(
+            select(AuditEntry).where(AuditEntry.actor != "pipeline").order_by(AuditEntry.id)
+        )
         return [(e.action, e.field_name, e.old_value, e.new_value) for e in rows]
 
 
@@ -247,15 +250,20 @@ def test_audit_commands_mask_personal_ids_unless_asked(
     runner = CliRunner()
     shown = runner.invoke(cli.app, ["audit", "show", "--json"], env=env)
     assert shown.exit_code == 0, shown.output
-    entry = json.loads(shown.stdout.splitlines()[0])
+    entry = json.loads(shown.stdout.splitlines()[-1])  # after the two registrations
     assert (entry["action"], entry["new_value"]) == ("accept", "030*******51")
     revealed = runner.invoke(cli.app, ["audit", "show", "--json", "--reveal"], env=env)
-    assert json.loads(revealed.stdout.splitlines()[0])["new_value"] == "030322189951"
+    assert json.loads(revealed.stdout.splitlines()[-1])["new_value"] == "030322189951"
     other = runner.invoke(cli.app, ["audit", "show", "--json", "--document", "nothing"], env=env)
     assert other.exit_code == 0 and other.stdout == ""
+    unsealed = runner.invoke(cli.app, ["audit", "verify", "--json"], env=env)
+    assert unsealed.exit_code == 1  # this home holds no seal of the chain
+    assert json.loads(unsealed.stdout)["problems"][0]["problem"] == "seal_missing"
+    assert runner.invoke(cli.app, ["keys", "init"], env=env).exit_code == 0
+    assert runner.invoke(cli.app, ["audit", "seal"], env=env).exit_code == 0
     verified = runner.invoke(cli.app, ["audit", "verify", "--json"], env=env)
     assert verified.exit_code == 0
-    assert json.loads(verified.stdout)["entries"] == 1
+    assert json.loads(verified.stdout)["entries"] == 3
 
 
 def test_a_corrected_key_links_the_re_scan_to_the_earlier_document(store_url: str) -> None:
@@ -348,6 +356,10 @@ def test_an_accepted_value_must_pass_the_rules_too(review_store: Store) -> None:
             )
         ).one()
         row.value = "030222189951"  # a male person's ID on a girl's certificate
+        doc = s.get(Document, "older00000000000")
+        assert doc is not None  # recorded as the pipeline records what it read
+        state = audit.document_state_digest(s, doc)
+        audit.append(s, actor="pipeline", action="digitize", document_id=doc.id, state=state)
     outcome = reviewer.accept("older00000000000", "personal_id", "030222189951")
     assert not outcome.saved
     assert any("male person" in p for p in outcome.problems)
@@ -572,6 +584,9 @@ def _typed(spec_type: str, value: str) -> str:
     return value
 
 
+_CLERKS = "actor != 'pipeline'"  # the entries clerks made, not the registration's own
+
+
 def _db(home: Path, query: str, *args: object) -> list[tuple[object, ...]]:
     with sqlite3.connect(home / "digitizer.db") as db:
         return list(db.execute(query, args))
@@ -614,7 +629,7 @@ def test_a_clerk_reviews_a_real_document_at_the_terminal(
                 pane.keys(_INVALID[item.spec.type], literal=True)
                 pane.keys("Enter")
                 pane.wait_for("refused:")
-                assert _db(home, "select count(*) from audit") == [(0,)]
+                assert _db(home, f"select count(*) from audit where {_CLERKS}") == [(0,)]
                 assert _db(
                     home,
                     "select value, status from fields where document_id = ? and name = ?",
@@ -627,9 +642,9 @@ def test_a_clerk_reviews_a_real_document_at_the_terminal(
                 pane.keys(_typed(item.spec.type, expected[item.name]), literal=True)
                 pane.keys("Enter")
                 pane.wait_for(f"saved {item.name} = ")
-                assert _db(home, "select action, field_name, new_value from audit") == [
-                    ("correct", item.name, expected[item.name])
-                ]
+                assert _db(
+                    home, f"select action, field_name, new_value from audit where {_CLERKS}"
+                ) == [("correct", item.name, expected[item.name])]
                 continue
             if n == 2:  # back to the first field, seen as saved; Enter comes back here
                 pane.keys("b")
@@ -659,7 +674,7 @@ def test_a_clerk_reviews_a_real_document_at_the_terminal(
             doc_id,
             item.name,
         ) == [(expected[item.name], "ok", "clerk", 1.0)]
-    actions = [a for (a,) in _db(home, "select action from audit order by id")]
+    actions = [a for (a,) in _db(home, f"select action from audit where {_CLERKS} order by id")]
     # one per field (the first corrected), one for the registration
     assert actions[0] == "correct" and actions[-1] == "register"
     assert len(actions) == len(items) + 1 and set(actions[1:-1]) <= {"accept", "correct"}
@@ -668,12 +683,14 @@ def test_a_clerk_reviews_a_real_document_at_the_terminal(
     verified = _digitizer(home, "audit", "verify", "--json")
     assert verified.returncode == 0, verified.stderr
     head = _db(home, "select hash from audit order by id desc limit 1")[0][0]
-    assert json.loads(verified.stdout) == {
+    result = json.loads(verified.stdout)
+    assert {k: result[k] for k in ("ok", "entries", "head", "broken")} == {
         "ok": True,
-        "entries": len(actions),
+        "entries": len(actions) + 1,  # and the registration's own entry
         "head": head,
         "broken": None,
     }
+    assert result["seal"]["not_yet_sealed"] == 0  # the session sealed what it did
 
     # someone edits the database behind the program's back
     target = _db(home, "select id from audit order by id")[1][0]

@@ -7,7 +7,10 @@ meanwhile is told to look again instead of overwriting it. A value is saved only
 passes the field's own rules (:mod:`digitizer.review.checks`); then the field becomes ``ok``
 with ``origin = "clerk"`` (never overwritten by re-indexing) and confidence 1.0, the audit
 chain gets an entry, and a document with nothing left to review becomes ``registered``
-(with its own ``register`` entry).
+(with its own ``register`` entry). Each entry carries the digest of the state it left the
+document in (:func:`digitizer.store.audit.document_state_digest`), and a document whose
+stored state is not the one its last entry recorded (changed in the database behind the
+program's back) is refused: a clerk's decision must not seal such a change in.
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ from digitizer.understanding.schema import SchemaSet
 log = logging.getLogger(__name__)
 
 REGISTERED = "registered"
+_TAMPERED = (
+    "this document's stored state is not what its audit trail recorded (changed in the "
+    "database?): nothing saved; ask IT to run 'digitizer check'"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +84,8 @@ class Reviewer:
                 return Outcome(False, problems=("the document is no longer in the store",))
             if doc.status != NEEDS_REVIEW:
                 return Outcome(False, problems=(f"the document is already {doc.status}",))
+            if not audit.state_unchanged(s, doc):
+                return Outcome(False, problems=(_TAMPERED,))
             rows = list(s.scalars(select(Field).where(Field.document_id == doc.id)))
             if pending_items(rows, self.schemas.get(doc.doc_type)):
                 return Outcome(False, problems=("the document still has fields to review",))
@@ -91,6 +100,8 @@ class Reviewer:
             doc = s.get(Document, document_id)
             if doc is None:
                 return Outcome(False, problems=("the document is no longer in the store",))
+            if not audit.state_unchanged(s, doc):
+                return Outcome(False, problems=(_TAMPERED,))
             schema = self.schemas.get(doc.doc_type)
             spec = (
                 next((f for f in schema.fields if f.name == field_name), None) if schema else None
@@ -150,6 +161,7 @@ class Reviewer:
                 field_name=field_name,
                 old_value=current,
                 new_value=value,
+                state=audit.document_state_digest(s, doc),
             )
             registered = False
             if doc.status == NEEDS_REVIEW and not pending_items(rows, schema):
@@ -160,5 +172,11 @@ class Reviewer:
     def _register(self, s: Session, doc: Document) -> None:
         doc.status = REGISTERED
         progress.refresh(s, doc.dossier_id)  # its dossier may now count as digitized
-        audit.append(s, actor=self.actor, action="register", document_id=doc.id)
+        audit.append(
+            s,
+            actor=self.actor,
+            action="register",
+            document_id=doc.id,
+            state=audit.document_state_digest(s, doc),
+        )
         log.info("document %s reviewed and registered", doc.id)

@@ -3,8 +3,16 @@
 Each entry stores ``prev_hash`` (the previous entry's ``hash``, :data:`GENESIS` for the first)
 and ``hash`` = SHA-256 over a canonical serialisation of its own content and ``prev_hash``.
 Changing an entry breaks its own hash; deleting or reordering one breaks the next entry's
-``prev_hash``. (Cutting entries off the *end* leaves a valid shorter chain: publish or write
-down the head hash that ``digitizer audit verify`` prints to catch that too.)
+``prev_hash``. Cutting entries off the *end*, or re-hashing the whole chain after a change,
+leaves a chain that holds by itself: :mod:`digitizer.seal` catches those, with the chain's
+head signed into a file outside the database.
+
+An entry about a document also carries ``state``: the digest of the state the change left
+the document in (:func:`document_state_digest`: status, type, every field's name, value,
+status and origin). ``digitizer check`` recomputes each document's digest and compares it
+with the newest entry that recorded one, so a value or a status edited in the database
+itself is named. The entry's hash covers ``state`` (form ``"v": 2``); entries without one
+keep the form of the first version (``"v": 1``), so chains made before still verify.
 
 The serialisation is defined on values, not on how a database returns them, so the same
 entry hashes alike on SQLite and PostgreSQL: JSON with sorted keys and no spaces, UTF-8,
@@ -30,14 +38,17 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from digitizer.store.models import AuditEntry, utcnow
-from digitizer.store.store import Store
+from digitizer.store.models import AuditEntry, Document, Field, utcnow
+
+if TYPE_CHECKING:  # the store module registers documents with an entry: no import cycle
+    from digitizer.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +67,14 @@ class BrokenLink:
 
 @dataclass(frozen=True, slots=True)
 class ChainReport:
-    """What :func:`verify_chain_report` found: entries checked, the head hash, any break."""
+    """What :func:`verify_chain_report` found: entries checked, the head hash, any break,
+    and the (id, hash) of the entries at the positions asked for (1 = the first entry)."""
 
     entries: int
     head: str
     broken: BrokenLink | None
+    at: dict[int, tuple[int, str]] = field(default_factory=dict)
+    last_id: int = 0
 
 
 def utc_iso(at: dt.datetime) -> str:
@@ -80,9 +94,10 @@ def canonical(
     old_value: str | None,
     new_value: str | None,
     prev_hash: str,
+    state: str | None = None,
 ) -> bytes:
     """The bytes an entry's hash covers (see the module docstring)."""
-    content = {
+    content: dict[str, object] = {
         "v": 1,
         "at": utc_iso(at),
         "actor": actor,
@@ -93,6 +108,13 @@ def canonical(
         "new_value": new_value,
         "prev_hash": prev_hash,
     }
+    if state is not None:
+        content.update(v=2, state=state)
+    return _json_bytes(content)
+
+
+def _json_bytes(content: object) -> bytes:
+    """Canonical JSON: sorted keys, no spaces, UTF-8 as it is."""
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
         "utf-8"
     )
@@ -110,6 +132,7 @@ def entry_hash(entry: AuditEntry) -> str:
             old_value=entry.old_value,
             new_value=entry.new_value,
             prev_hash=entry.prev_hash,
+            state=entry.state,
         )
     ).hexdigest()
 
@@ -137,12 +160,15 @@ def append(
     old_value: str | None = None,
     new_value: str | None = None,
     at: dt.datetime | None = None,
+    state: str | None = None,
 ) -> AuditEntry:
     """Add an entry to the chain inside ``session``'s transaction (the caller commits).
 
     Takes the chain lock (idempotent within a transaction), reads the last entry and links
     the new one to it. ``at`` is now, except for an entry brought from another store's
     verified chain (:mod:`digitizer.store.merge`), which keeps the time it was made.
+    ``state``: :func:`document_state_digest` of the document after the change, for every
+    change of a document's status, type or fields.
     """
     if not actor.strip() or len(actor) > _ACTOR_MAX:
         raise ValueError(f"an audit actor is 1 to {_ACTOR_MAX} characters")
@@ -162,14 +188,16 @@ def append(
         old_value=old_value,
         new_value=new_value,
         prev_hash=prev,
+        state=state,
     )
     entry.hash = entry_hash(entry)
     session.add(entry)
     session.flush()
     log.info(
-        "audit entry %d: %s by a clerk on document %s field %s",
+        "audit entry %d: %s by %s on document %s field %s",
         entry.id,
         action,
+        "the pipeline" if actor == "pipeline" else "a clerk",
         document_id,
         field_name,
     )
@@ -182,9 +210,9 @@ def record(store: Store, **content: str | None) -> AuditEntry:
         return append(s, **content)  # type: ignore[arg-type]
 
 
-def _entries(store: Store, batch: int = 1000) -> Iterator[AuditEntry]:
-    """Every entry in chain order, a batch at a time (bounded memory on long chains)."""
-    after = 0
+def _entries(store: Store, batch: int = 1000, after: int = 0) -> Iterator[AuditEntry]:
+    """Every entry (after id ``after``) in chain order, a batch at a time (bounded memory
+    on long chains)."""
     with store.session() as s:
         while True:
             rows = list(
@@ -202,33 +230,67 @@ def _entries(store: Store, batch: int = 1000) -> Iterator[AuditEntry]:
             s.expunge_all()
 
 
-def verify_chain_report(store: Store) -> ChainReport:
-    """Walk the chain from the genesis: the first entry that breaks it, or None."""
+def _break_at(entry: AuditEntry, expected_prev: str, previous_id: int | None) -> BrokenLink | None:
+    """Why ``entry`` does not continue the chain whose last hash is ``expected_prev``."""
+    if entry.prev_hash != expected_prev:
+        after = f"entry {previous_id}" if previous_id is not None else "the genesis"
+        return BrokenLink(
+            entry.id,
+            f"its prev_hash is not the hash of {after}: an entry before it was "
+            "deleted, inserted or changed",
+        )
+    if entry_hash(entry) != entry.hash:
+        return BrokenLink(entry.id, "its content does not match its hash: it was changed")
+    return None
+
+
+def verify_chain_report(store: Store, at_positions: Collection[int] = ()) -> ChainReport:
+    """Walk the whole chain from the genesis: how many entries, the first one that breaks
+    it (or None), the head, and the (id, hash) of the entries at ``at_positions`` (what a
+    seal recorded: :mod:`digitizer.seal`). The walk goes on after a break, so that the
+    count and the positions are those of the whole table."""
     expected_prev = GENESIS
     count = 0
     previous_id: int | None = None
+    wanted = set(at_positions)
+    seen: dict[int, tuple[int, str]] = {}
+    broken: BrokenLink | None = None
     for entry in _entries(store):
         count += 1
-        if entry.prev_hash != expected_prev:
-            after = f"entry {previous_id}" if previous_id is not None else "the genesis"
-            return ChainReport(
-                count,
-                expected_prev,
-                BrokenLink(
-                    entry.id,
-                    f"its prev_hash is not the hash of {after}: an entry before it was "
-                    "deleted, inserted or changed",
-                ),
-            )
-        if entry_hash(entry) != entry.hash:
-            return ChainReport(
-                count,
-                expected_prev,
-                BrokenLink(entry.id, "its content does not match its hash: it was changed"),
-            )
-        expected_prev = entry.hash
-        previous_id = entry.id
-    return ChainReport(count, expected_prev, None)
+        if count in wanted:
+            seen[count] = (entry.id, entry.hash)
+        if broken is None:
+            broken = _break_at(entry, expected_prev, previous_id)
+        expected_prev, previous_id = entry.hash, entry.id
+    return ChainReport(count, expected_prev, broken, seen, previous_id or 0)
+
+
+def verify_since(store: Store, last_id: int, last_hash: str) -> BrokenLink | None:
+    """Whether the entries after ``last_id`` (whose hash is ``last_hash``) continue the
+    chain: the cheap check before sealing what came since the last seal."""
+    previous_id: int | None = last_id or None
+    for entry in _entries(store, after=last_id):
+        broken = _break_at(entry, last_hash, previous_id)
+        if broken is not None:
+            return broken
+        last_hash, previous_id = entry.hash, entry.id
+    return None
+
+
+def chain_head(session: Session) -> tuple[int, int, str]:
+    """(entries, last id, last hash) of the chain now; (0, 0, GENESIS) when empty."""
+    last = session.execute(
+        select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).first()
+    if last is None:
+        return 0, 0, GENESIS
+    return position_of(session, last[0]), int(last[0]), str(last[1])
+
+
+def position_of(session: Session, entry_id: int) -> int:
+    """The position (1 = first) an entry with this id has in the chain."""
+    query = select(func.count()).select_from(AuditEntry).where(AuditEntry.id <= entry_id)
+    return int(session.scalar(query) or 0)
 
 
 def verify_chain(store: Store) -> BrokenLink | None:
@@ -243,3 +305,105 @@ def entries_of(store: Store, document_id: str | None = None) -> list[AuditEntry]
         if document_id is not None:
             query = query.where(AuditEntry.document_id == document_id)
         return list(s.scalars(query))
+
+
+# ----------------------------------------------------------------- document states
+
+FieldState = tuple[str, str | None, str, str]  # name, value, status, origin
+
+
+def state_digest(document_id: str, status: str, doc_type: str, fields: Iterable[FieldState]) -> str:
+    """The digest of a document's state: canonical JSON of its id, status, type and every
+    field's name, value, status and origin (by name), SHA-256. The id is in it so that two
+    documents' states can never stand in for each other."""
+    content = {
+        "v": 1,
+        "document_id": document_id,
+        "status": status,
+        "doc_type": doc_type,
+        "fields": [list(f) for f in sorted(fields, key=lambda f: f[0])],
+    }
+    return hashlib.sha256(_json_bytes(content)).hexdigest()
+
+
+def _field_rows(session: Session, doc_ids: Sequence[str]) -> dict[str, list[FieldState]]:
+    by_doc: dict[str, list[FieldState]] = {d: [] for d in doc_ids}
+    rows = session.execute(
+        select(Field.document_id, Field.name, Field.value, Field.status, Field.origin).where(
+            Field.document_id.in_(doc_ids)
+        )
+    )
+    for doc_id, name, value, status, origin in rows:
+        by_doc[doc_id].append((name, value, status, origin))
+    return by_doc
+
+
+def document_state_digest(session: Session, document: Document) -> str:
+    """The state digest of ``document`` as ``session`` holds it now (pending changes
+    flushed first): what every writer records in its audit entry, and what ``check``
+    recomputes."""
+    session.flush()
+    fields = _field_rows(session, [document.id])[document.id]
+    return state_digest(document.id, document.status, document.doc_type, fields)
+
+
+def state_digests(session: Session, documents: Sequence[tuple[str, str, str]]) -> dict[str, str]:
+    """:func:`document_state_digest` of many documents ((id, status, doc_type) each) with
+    one query for all their fields: for walks over every document."""
+    fields = _field_rows(session, [d[0] for d in documents])
+    return {d: state_digest(d, status, t, fields[d]) for d, status, t in documents}
+
+
+def recorded_states(session: Session, doc_ids: Sequence[str]) -> dict[str, str]:
+    """The state each document's newest entry with a state recorded (documents without
+    one are absent), in one query."""
+    if not doc_ids:
+        return {}
+    newest = (
+        select(func.max(AuditEntry.id))
+        .where(AuditEntry.document_id.in_(doc_ids), AuditEntry.state.is_not(None))
+        .group_by(AuditEntry.document_id)
+    )
+    rows = session.execute(
+        select(AuditEntry.document_id, AuditEntry.state).where(AuditEntry.id.in_(newest))
+    )
+    return {str(doc_id): str(state) for doc_id, state in rows}
+
+
+def audited(session: Session, doc_ids: Sequence[str]) -> set[str]:
+    """Which of the documents have any audit entry at all, in one query."""
+    if not doc_ids:
+        return set()
+    query = select(AuditEntry.document_id).where(AuditEntry.document_id.in_(doc_ids)).distinct()
+    return {str(d) for d in session.scalars(query)}
+
+
+def first_state_at(session: Session) -> dt.datetime | None:
+    """When the first entry with a state was made (this version's first change): documents
+    created before it and never changed since are "not tied", not tampered."""
+    at = session.scalars(
+        select(AuditEntry.at).where(AuditEntry.state.is_not(None)).order_by(AuditEntry.id).limit(1)
+    ).first()
+    return None if at is None else _aware(at)
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+
+
+def untied_is_legacy(
+    created_at: dt.datetime | None, first: dt.datetime | None, has_entries: bool
+) -> bool:
+    """Whether a document without any state entry is from before state entries: created
+    before the first one, or with entries of its own that carry none (made by an older
+    digitizer, or brought by ``store merge`` from such a store). A document created since
+    with no entry at all was written behind the program's back."""
+    return has_entries or first is None or created_at is None or _aware(created_at) < first
+
+
+def state_unchanged(session: Session, document: Document) -> bool:
+    """Whether ``document``'s state is the one its newest entry recorded (or it has none:
+    a document from before state entries). Writers check this before changing a document,
+    so that a change made behind the program's back is not sealed in by the next entry."""
+    recorded = recorded_states(session, [document.id]).get(document.id)
+    return recorded is None or recorded == document_state_digest(session, document)

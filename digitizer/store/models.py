@@ -218,10 +218,13 @@ def folded_value(value: str | None) -> str | None:
 
 
 class AuditEntry(Base):
-    """A change a person made (a clerk's correction, acceptance, a reuse), tamper-evident.
+    """A change to a document or its use (registration, a clerk's correction or acceptance,
+    re-indexing, a reuse), tamper-evident.
 
     Each entry's ``hash`` covers its own content and the previous entry's hash, so changing
-    or deleting any entry breaks every hash after it (``digitizer audit verify``).
+    or deleting any entry breaks every hash after it (``digitizer audit verify``); a signed
+    seal outside the database holds the chain's head (:mod:`digitizer.seal`), so cutting
+    entries off the end or re-hashing the chain shows too.
     """
 
     __tablename__ = "audit"
@@ -236,6 +239,9 @@ class AuditEntry(Base):
     new_value: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # the SHA-256 of the document's state (status, type, fields) this entry left it in
+    # (digitizer.store.audit.document_state_digest); None: no document, or made before 0006
+    state: Mapped[str | None] = mapped_column(String(64))
 
 
 class ReuseEvent(Base):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from digitizer.errors import StoreError
 from digitizer.records import DocumentResult, FieldValue
-from digitizer.store import progress, reuse
+from digitizer.store import audit, progress, reuse
 from digitizer.store.migrations import ensure_head
 from digitizer.store.models import (
     Document,
@@ -181,14 +181,17 @@ class Store:
         ocr_engine: str,
         unit_id: int | None,
     ) -> None:
-        """Record a processed document with all its pages, words and fields, atomically.
+        """Record a processed document with all its pages, words and fields, atomically,
+        with the audit entry that ties its state (:func:`audit.document_state_digest`).
 
         The signed PDF must already be durable on disk: the record is the commit point.
+        The pages and words (most of the rows) go in before the audit chain's lock is
+        taken; from the dossier on, the transaction takes locks in the order clerks take
+        them (the chain first), so the two never deadlock on PostgreSQL.
         """
         assert result.document_id and result.output and result.output_sha256
         try:
             with self.session() as s, s.begin():
-                dossier = _dossier_for(s, result, unit_id)
                 doc = Document(
                     id=result.document_id,
                     sha256=result.sha256,
@@ -204,11 +207,13 @@ class Store:
                     output_sha256=result.output_sha256,
                     pdfa_level=pdfa_level,
                     ocr_engine=ocr_engine,
-                    dossier=dossier,
                     key_value=result.key_value,
                     schema_version=result.schema_version,
                 )
                 s.add(doc)
+                _add_pages(s, doc, result)
+                audit.lock_chain(s)
+                doc.dossier = _dossier_for(s, result, unit_id)
                 for name, fv in result.fields.items():
                     field_row = Field(document=doc, name=name)
                     s.add(field_row)
@@ -218,39 +223,6 @@ class Store:
                 reuse.relink(s, doc, actor="pipeline")
                 result.reuse_of = doc.reuse_of
                 progress.refresh(s, doc.dossier_id)
-                for page_no, page in enumerate(result.pages, start=1):
-                    row = Page(
-                        document=doc,
-                        page_no=page_no,
-                        width=page.width,
-                        height=page.height,
-                        dpi=page.dpi,
-                        colour_mode=page.colour_mode,
-                        rotation=page.rotation,
-                        skew_deg=page.skew_deg,
-                        ocr_confidence=page.ocr_confidence,
-                    )
-                    s.add(row)
-                    s.flush()
-                    if page.words:
-                        s.execute(
-                            insert(OcrWordRow),
-                            [
-                                {
-                                    "page_id": row.id,
-                                    "seq": i,
-                                    "text": w.text[:255],
-                                    "left": w.left,
-                                    "top": w.top,
-                                    "width": w.width,
-                                    "height": w.height,
-                                    "confidence": w.confidence,
-                                    "block": w.block,
-                                    "line": w.line,
-                                }
-                                for i, w in enumerate(page.words)
-                            ],
-                        )
                 s.add(
                     JournalEntry(
                         sha256=result.sha256,
@@ -259,6 +231,14 @@ class Store:
                         event="registered",
                         detail=result.output,
                     )
+                )
+                audit.append(
+                    s,
+                    actor="pipeline",
+                    action="digitize",
+                    document_id=doc.id,
+                    new_value=doc.status,
+                    state=audit.document_state_digest(s, doc),
                 )
         except IntegrityError as exc:
             if self.document_by_sha256(result.sha256) is not None:
@@ -312,6 +292,43 @@ def fill_field(row: Field, fv: FieldValue) -> bool:
     row.value_folded = folded_value(value)
     row.origin = fv.origin
     return capped
+
+
+def _add_pages(s: Session, doc: Document, result: DocumentResult) -> None:
+    """The document's pages and every OCR word, in one insert per page."""
+    for page_no, page in enumerate(result.pages, start=1):
+        row = Page(
+            document=doc,
+            page_no=page_no,
+            width=page.width,
+            height=page.height,
+            dpi=page.dpi,
+            colour_mode=page.colour_mode,
+            rotation=page.rotation,
+            skew_deg=page.skew_deg,
+            ocr_confidence=page.ocr_confidence,
+        )
+        s.add(row)
+        s.flush()
+        if page.words:
+            s.execute(
+                insert(OcrWordRow),
+                [
+                    {
+                        "page_id": row.id,
+                        "seq": i,
+                        "text": w.text[:255],
+                        "left": w.left,
+                        "top": w.top,
+                        "width": w.width,
+                        "height": w.height,
+                        "confidence": w.confidence,
+                        "block": w.block,
+                        "line": w.line,
+                    }
+                    for i, w in enumerate(page.words)
+                ],
+            )
 
 
 def _dossier_for(s: Session, result: DocumentResult, unit_id: int | None) -> Dossier | None:
