@@ -1,4 +1,5 @@
-"""The audit chain: linked hashes, tampering found and named, two writers never fork it."""
+"""The audit chain: linked hashes, tampering found and named, two writers never fork it;
+entries tie the state they left a document in."""
 
 from __future__ import annotations
 
@@ -8,17 +9,23 @@ import threading
 import pytest
 from sqlalchemy import delete, select, update
 
+from digitizer.records import DocumentResult, FieldValue
 from digitizer.store import Store
 from digitizer.store.audit import (
     GENESIS,
     append,
     canonical,
+    document_state_digest,
+    entries_of,
     entry_hash,
     record,
+    recorded_states,
+    state_unchanged,
     verify_chain,
     verify_chain_report,
+    verify_since,
 )
-from digitizer.store.models import AuditEntry
+from digitizer.store.models import AuditEntry, Document, Field
 
 # ``store_url`` (tests/conftest.py): every test runs on SQLite and on a real PostgreSQL.
 
@@ -160,3 +167,64 @@ def test_two_writers_never_fork_the_chain(store_url: str, store: Store) -> None:
 def test_an_empty_chain_holds(store: Store) -> None:
     report = verify_chain_report(store)
     assert (report.entries, report.head, report.broken) == (0, GENESIS, None)
+
+
+def test_an_entrys_state_is_covered_by_its_hash(store: Store) -> None:
+    with store.session() as s, s.begin():
+        entry = append(s, actor="pipeline", action="digitize", document_id="d", state="a" * 64)
+    assert b'"v":2' in canonical(
+        at=entry.at,
+        actor="pipeline",
+        action="digitize",
+        document_id="d",
+        field_name=None,
+        old_value=None,
+        new_value=None,
+        prev_hash=GENESIS,
+        state="a" * 64,
+    )
+    assert verify_chain(store) is None
+    with store.session() as s, s.begin():
+        s.execute(update(AuditEntry).values(state="b" * 64))
+    broken = verify_chain(store)
+    assert broken is not None and "content" in broken.reason
+
+
+def test_the_walk_counts_past_a_break_and_names_sealed_positions(store: Store) -> None:
+    _fill(store, 4)
+    with store.session() as s:
+        entries = list(s.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+    with store.session() as s, s.begin():
+        s.execute(update(AuditEntry).where(AuditEntry.id == entries[1].id).values(actor="x"))
+    report = verify_chain_report(store, at_positions=(1, 4, 9))
+    assert report.broken is not None and report.broken.entry_id == entries[1].id
+    assert report.entries == 4 and report.last_id == entries[-1].id
+    assert report.at == {1: (entries[0].id, entries[0].hash), 4: (entries[3].id, entries[3].hash)}
+    assert verify_since(store, entries[2].id, entries[2].hash) is None  # after the break
+    assert verify_since(store, entries[0].id, entries[0].hash) is not None
+
+
+def test_a_registration_ties_the_documents_state(store: Store) -> None:
+    result = DocumentResult(
+        source="/scans/a.tif",
+        sha256="a" * 64,
+        status="registered",
+        document_id="a" * 16,
+        doc_type="birth_certificate",
+        fields={"full_name": FieldValue("NGUYỄN VĂN AN", 0.99, "ok")},
+        pages=[],
+        output="/archive/a.pdf",
+        output_sha256="b" * 64,
+    )
+    store.register(result, profile="default", pdfa_level="2b", ocr_engine="t", unit_id=None)
+    with store.session() as s, s.begin():
+        doc = s.get(Document, result.document_id)
+        assert doc is not None
+        recorded = recorded_states(s, [doc.id])
+        assert recorded == {doc.id: document_state_digest(s, doc)}
+        assert state_unchanged(s, doc)
+        field = s.scalars(select(Field).where(Field.document_id == doc.id)).one()
+        field.value = "NGUYỄN VĂN GIẢ"
+        assert not state_unchanged(s, doc)
+        assert recorded_states(s, [doc.id]) == recorded  # the record is not the state
+    assert [e.action for e in entries_of(store, doc.id)] == ["digitize"]
