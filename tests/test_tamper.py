@@ -25,8 +25,9 @@ import sqlalchemy as sa
 
 from digitizer.config import Layout
 from digitizer.pkcs11_token import TokenSpec
+from digitizer.profiles import find_profile
 from digitizer.review.actions import Reviewer
-from digitizer.seal import seal_chain, verify
+from digitizer.seal import periodic_sealer, seal_chain, verify
 from digitizer.signing import SignerSpec
 from digitizer.store import Store, default_url
 from digitizer.store.audit import GENESIS, canonical, record, verify_chain_report
@@ -253,6 +254,21 @@ def test_new_entries_after_the_seal_are_a_warning(home: Path) -> None:
     store.close()
     code, report = _run(home, "check")
     assert code == 0 and report["seal"]["not_yet_sealed"] == 1  # type: ignore[index]
+
+
+def test_a_watch_seals_every_few_minutes(home: Path) -> None:
+    """What ``watch`` calls after each document: a seal once the interval has passed."""
+    layout = Layout(home, ROOT)
+    store = Store(default_url(home))
+    try:
+        record(store, actor="lan", action="reuse", document_id=_documents(home)["registered"])
+        periodic_sealer(store, layout, None, every_s=3600)()  # too soon: not even tried
+        assert verify(store, layout, [])[1].unsealed == 1
+        profile = find_profile(ROOT / "scanner_profiles", "default")
+        periodic_sealer(store, layout, profile, every_s=0)()
+        assert verify(store, layout, [])[1].unsealed == 0
+    finally:
+        store.close()
 
 
 def test_an_old_store_without_state_entries_counts_them_once(home: Path) -> None:
