@@ -18,7 +18,7 @@ from rich.table import Table
 
 from digitizer.display import printable
 from digitizer.errors import ConfigurationError
-from digitizer.profiles import find_profile
+from digitizer.profiles import ScannerProfile, find_profile
 from digitizer.seal import seal_chain
 from digitizer.store import Store, default_url
 from digitizer.store.store import shown_url
@@ -63,9 +63,16 @@ def merge(
     if source_url == state.store_url or home == state.layout.home.resolve():
         raise ConfigurationError("the source is this store itself: nothing to merge")
     state.layout.prepare()
+    prof = find_profile(state.layout.profiles_dir, profile)
     source, target = Store(source_url), Store(state.store_url)
     try:
-        job = StoreMerge(source, target, state.layout.archive, source_archive=home / "archive")
+        job = StoreMerge(
+            source,
+            target,
+            state.layout.archive,
+            source_archive=home / "archive",
+            trust_roots=_trust_roots(prof, state.layout.home),
+        )
         with Progress(
             TextColumn("[bold]merge"),
             BarColumn(),
@@ -76,7 +83,7 @@ def merge(
         ) as bar:
             task = bar.add_task("documents", total=job.documents_to_merge())
             report = job.run(on_document=lambda: bar.advance(task))
-        seal_chain(target, state.layout, find_profile(state.layout.profiles_dir, profile))
+        seal_chain(target, state.layout, prof)
     finally:
         source.close()
         target.close()
@@ -97,3 +104,14 @@ def merge(
             err.print(f"refused: {printable(line)}", markup=False, highlight=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _trust_roots(prof: ScannerProfile, home: Path) -> list[Any] | None:
+    """The CAs a merged PDF must chain to: the profile's ``trust_roots`` when it names some
+    (a province that knows its offices' CAs); else None, and the merge trusts the demo CAs
+    of both homes (demo set-ups only)."""
+    if not prof.signing.trust_roots:
+        return None
+    from digitizer.timestamping import load_certificates  # heavy: pyHanko
+
+    return list(load_certificates(prof.signing.trust_root_paths(home)))

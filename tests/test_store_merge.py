@@ -139,13 +139,21 @@ def test_a_workstation_merges_into_the_province_store_once(
             event = s.scalars(select(ReuseEvent)).one()
             assert (event.document_id, event.dossier_id) == (reused, dossier.id)
             chain = list(s.scalars(select(AuditEntry).order_by(AuditEntry.id)))
-        assert [e.action for e in chain] == ["accept", *source_actions, "merge"]
-        correction = chain[1 + source_actions.index("correct")]
+        merged = [e for e in chain if e.action == "merged"]  # each ties its document's state
+        assert len(merged) == 2 and all(e.state for e in merged)
+        rest = [e for e in chain if e.action != "merged"]
+        assert [e.action for e in rest] == ["accept", *source_actions, "merge"]
+        correction = rest[1 + source_actions.index("correct")]
         assert correction.new_value == "NGUYỄN" and correction.actor == "clerk-a"
         assert verify_chain(target) is None  # re-linked, and the chain holds
     finally:
         source.close()
         target.close()
+    # merged documents are tied to the entries that brought them (their signatures chain to
+    # the workstation's demo CA, which the province's profile does not name as a trust root)
+    checked = json.loads(run_digitizer(province, "check", "--json", db_url=pg_url).stdout)
+    assert checked["not_tied"] == 0
+    assert {d["problem"] for d in checked["damaged"]} <= {"signature"}, checked
 
     # Again, and from a second workstation that digitized the same scans: nothing twice.
     second = copy_home(processed, tmp_path / "workstation-2")

@@ -303,6 +303,7 @@ class StoreMerge:
         """The document with its pages, words and fields, in one transaction."""
         dossier_id = self._dossiers.get(row.dossier_id)
         with self.target.session() as dst, dst.begin():
+            audit.lock_chain(dst)  # first, in the order clerks and registration take locks
             dst.execute(
                 insert(Document).values(
                     _values(row, unit_id=self._units.get(row.unit_id), dossier_id=dossier_id)
@@ -324,6 +325,15 @@ class StoreMerge:
             if fields:
                 dst.execute(insert(Field), [_values(f) for f in fields])
             progress.refresh(dst, dossier_id)
+            merged = dst.get(Document, row.id)
+            assert merged is not None
+            audit.append(
+                dst,
+                actor="digitizer store merge",
+                action="merged",
+                document_id=row.id,
+                state=audit.document_state_digest(dst, merged),
+            )
 
     # ----------------------------------------------------------------- events
 
