@@ -369,7 +369,9 @@ def batch_command(
         try:
             results: Iterator[FileReport]
             if producer is not None:
-                results = producer.reports(store, files, profile=prof, since=started_at)
+                results = producer.reports(
+                    store, files, profile=prof, home=layout.home, since=started_at
+                )
             else:
                 assert plan is not None
                 run = Run(plan, store, workers if workers > 0 else (os.cpu_count() or 1))

@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from digitizer.config import Layout
+from digitizer.config import Layout, resolve_recorded
 from digitizer.digest import sha256_of
 from digitizer.store import Store
 from digitizer.store.audit import (
@@ -153,8 +153,11 @@ class _Verdict:
 class _Walk:
     """One pass over the documents: their files, their states, the archive folder."""
 
-    def __init__(self, store: Store, trust_roots: list[object], report: CheckReport) -> None:
+    def __init__(
+        self, store: Store, home: Path, trust_roots: list[object], report: CheckReport
+    ) -> None:
         self.store = store
+        self.home = home  # records name their PDFs relative to it
         self.trust_roots = trust_roots
         self.report = report
         self.known: set[Path] = set()
@@ -181,7 +184,7 @@ class _Walk:
         self.report.damaged.append(Damage(doc_id, path, problem, detail))
 
     def _file(self, doc_id: str, output: str, expected: str) -> None:
-        path = Path(output)
+        path = resolve_recorded(self.home, output)
         self.known.add(path.resolve())
         if not path.is_file():
             self._damage(doc_id, output, "missing", "the signed PDF is not there")
@@ -283,7 +286,7 @@ def check_archive(
     ``trust_roots``: the certificates (asn1crypto) signatures and the seal must chain to.
     """
     report = CheckReport()
-    walk = _Walk(store, trust_roots, report)
+    walk = _Walk(store, layout.home if layout else archive.parent, trust_roots, report)
     walk.run(on_document)
     report.unknown_files = walk.unknown_files(archive)
     _check_chain(store, layout, trust_roots, report)

@@ -297,7 +297,8 @@ def lookup(
         found = search(s, schemas, query)
     store.close()
     if as_json:
-        print(json.dumps([h.to_json() for h in found], ensure_ascii=False))
+        hits = [h.to_json() | {"output": str(state.layout.resolve(h.output_path))} for h in found]
+        print(json.dumps(hits, ensure_ascii=False))
         return
     shown = {*fields_of_type(schemas, "name"), *fields_of_type(schemas, "personal_id")}
     shown |= {MAP_SHEET_FIELD, PARCEL_FIELD, DOSSIER_FIELD}

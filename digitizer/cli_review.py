@@ -82,7 +82,7 @@ def review(
         reviewer = Reviewer(store, schemas, actor, load_province_codes())
         console = Console(highlight=False)
         session = ReviewSession(
-            reviewer, Keyboard(), console, state.layout.home / "review", images=images
+            reviewer, Keyboard(), console, state.layout.home, images=images
         )
         try:
             summary = session.run(unit=unit, doc_type=doc_type)

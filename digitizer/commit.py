@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digitizer.config import Layout
+from digitizer.config import Layout, resolve_recorded
 from digitizer.digest import sha256_of
 from digitizer.diskspace import disk_full, free_mb, is_disk_full
 from digitizer.errors import InputFileError, StoreError
@@ -39,7 +39,7 @@ def job_for(layout: Layout, path: Path, sha256: str) -> Job:
     return Job(path, sha256, document_id, output_path(layout, document_id))
 
 
-def screen(store: Store, path: Path, seen: set[str]) -> DocumentResult | str:
+def screen(store: Store, home: Path, path: Path, seen: set[str]) -> DocumentResult | str:
     """Hash a file and settle it before any expensive work: its content hash when it is to
     be digitized (added to ``seen``, the contents already taken by this run), else its
     result: unreadable (failed), or a duplicate of a registered or already taken content."""
@@ -57,13 +57,13 @@ def screen(store: Store, path: Path, seen: set[str]) -> DocumentResult | str:
         return result
     existing = store.document_by_sha256(sha)
     if existing is not None or sha in seen:
-        return duplicate_of(store, source, sha, existing)
+        return duplicate_of(store, home, source, sha, existing)
     seen.add(sha)
     return sha
 
 
 def duplicate_of(
-    store: Store, source: str, sha256: str, existing: Document | None
+    store: Store, home: Path, source: str, sha256: str, existing: Document | None
 ) -> DocumentResult:
     """The result (journaled) of a file whose content is registered already (``existing``)
     or taken by this run: reported, never digitized again."""
@@ -73,7 +73,7 @@ def duplicate_of(
         status="duplicate",
         document_id=existing.id if existing else document_id_for(sha256),
         doc_type=existing.doc_type if existing else "unknown",
-        output=existing.output_path if existing else None,
+        output=str(resolve_recorded(home, existing.output_path)) if existing else None,
     )
     store.journal(
         source=source, event_name="duplicate", sha256=sha256, document_id=result.document_id
@@ -101,6 +101,7 @@ def commit(
             pdfa_level=plan.profile.pdfa_level,
             ocr_engine=plan.engine_version,
             unit_id=unit_id,
+            recorded_output=plan.layout.recorded(result.output) if result.output else None,
         )
     except StoreError as exc:
         if short_of_space(plan, exc):

@@ -64,6 +64,12 @@ class Layout:
         """Intermediate files (unsigned PDFs) of runs in progress; never in the archive."""
         return self.home / "work"
 
+    def recorded(self, path: Path | str) -> str:
+        return recorded_path(self.home, path)
+
+    def resolve(self, recorded: str) -> Path:
+        return resolve_recorded(self.home, recorded)
+
     @property
     def doctype_model(self) -> Path:
         """The learned document-type model (``digitizer classifier train``)."""
@@ -106,3 +112,26 @@ class Layout:
                     leftover.unlink()
             except OSError:
                 continue
+
+
+def recorded_path(home: Path, path: Path | str) -> str:
+    """How the store records a file of ``home``: relative to the home, so that a home copied
+    or moved elsewhere (a restore, a new disk) still finds its files; a file outside the home
+    is recorded as it is."""
+    try:
+        return Path(path).resolve().relative_to(home.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def resolve_recorded(home: Path, recorded: str) -> Path:
+    """The file a store record names: a relative path is taken in ``home``. An absolute one
+    (stores before this version) is kept, unless it is gone and names an archive file
+    (``…/archive/<id[:2]>/<id>.pdf``): a copied home's own file is then found."""
+    path = home / recorded
+    parts = path.parts
+    if path.is_absolute() and not path.exists() and len(parts) > 3 and parts[-3] == "archive":
+        moved = home / "archive" / parts[-2] / parts[-1]
+        if moved.exists():
+            return moved
+    return path

@@ -250,7 +250,7 @@ class Run:
         """A file's result, its job, or its content hash when another run holds its claim;
         None when the store cannot take a note for want of space (the run stops)."""
         try:
-            found = screen(self.store, path, seen)
+            found = screen(self.store, self.plan.layout.home, path, seen)
         except StoreError as exc:
             if not short_of_space(self.plan, exc):
                 raise
@@ -275,7 +275,7 @@ class Run:
         if existing is None:
             return job_for(self.plan.layout, path, sha256)
         claims.release(sha256)
-        return duplicate_of(self.store, str(path), sha256, existing)
+        return duplicate_of(self.store, self.plan.layout.home, str(path), sha256, existing)
 
     def _take_deferred(
         self, deferred: deque[tuple[Path, str]], queue: deque[Job], claims: ContentClaims

@@ -7,6 +7,8 @@ fixture of tests/test_reindex.py); nothing the check finds may be deleted by it.
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -28,7 +30,7 @@ def home(processed: Path, tmp_path: Path) -> Path:
 def _outputs(home: Path) -> dict[str, Path]:
     store = Store(f"sqlite:///{home / 'digitizer.db'}")
     with store.session() as s:
-        found = {d.id: Path(d.output_path) for d in s.query(Document)}
+        found = {d.id: home / d.output_path for d in s.query(Document)}
     store.close()
     return found
 
@@ -43,6 +45,25 @@ def test_an_intact_archive_passes(home: Path) -> None:
     assert code == 0, stderr
     assert report["ok"] is True and report["documents"] == report["verified"] == 2
     assert report["damaged"] == [] and report["unknown_files"] == []
+
+
+def test_a_copied_home_checks_its_own_files_not_the_old_location(
+    processed: Path, tmp_path: Path
+) -> None:
+    original = copy_home(processed, tmp_path / "original")
+    copied = copy_home(original, tmp_path / "copied")
+    for pdf in _outputs(original).values():
+        pdf.write_bytes(b"damaged at the old location")
+    code, report, stderr = _check(copied)
+    assert code == 0, stderr
+    assert report["verified"] == 2
+    # a store from before relative paths: absolute paths into a home that is gone
+    with sqlite3.connect(copied / "digitizer.db") as db:
+        db.execute("UPDATE documents SET output_path = ? || '/' || output_path", (str(original),))
+    shutil.rmtree(original)
+    code, report, stderr = _check(copied)
+    assert code == 0, stderr
+    assert report["verified"] == 2
 
 
 def test_flipped_byte_missing_file_and_stranger_are_reported_and_kept(home: Path) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -43,13 +42,9 @@ def digitizer(
 
 
 def copy_home(source: Path, target: Path) -> Path:
-    """A copy of a processed home whose records point at the copy's own archive."""
+    """A copy of a processed home (its records name their PDFs relative to the home, so the
+    copy's records point at the copy's own archive)."""
     shutil.copytree(source, target)
-    with sqlite3.connect(target / "digitizer.db") as db:
-        db.execute(
-            "UPDATE documents SET output_path = replace(output_path, ?, ?)",
-            (str(source), str(target)),
-        )
     return target
 
 

@@ -391,7 +391,7 @@ def test_a_scripted_session_skips_goes_back_and_quits(review_store: Store, tmp_p
         _reviewer(review_store),
         Keyboard(io.StringIO(script + "\n"), out),
         Console(file=out, width=120),
-        tmp_path / "review",
+        tmp_path,
         images="file",
     )
     summary = session.run()

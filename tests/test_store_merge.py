@@ -131,7 +131,7 @@ def test_a_workstation_merges_into_the_province_store_once(
         assert _content(target) == _content(source)  # every word and field came along
         with target.session() as s:
             for doc in s.scalars(select(Document)):
-                pdf = Path(doc.output_path)
+                pdf = province / doc.output_path
                 assert pdf.is_relative_to(province / "archive")
                 assert sha256_of(pdf) == doc.output_sha256
             dossier = s.scalars(select(Dossier)).one()
@@ -173,9 +173,10 @@ def test_a_pdf_that_does_not_match_its_record_is_not_merged(
         damaged_id, damaged_path = db.execute(
             "SELECT id, output_path FROM documents ORDER BY id LIMIT 1"
         ).fetchone()
-    data = bytearray(Path(damaged_path).read_bytes())
+    damaged_pdf = workstation / damaged_path
+    data = bytearray(damaged_pdf.read_bytes())
     data[len(data) // 2] ^= 0x01
-    Path(damaged_path).write_bytes(bytes(data))
+    damaged_pdf.write_bytes(bytes(data))
 
     province = tmp_path / "province"
     code, report, _ = _merge(province, workstation)
@@ -212,8 +213,7 @@ def test_a_home_copied_from_another_machine_merges_from_its_own_archive(
     shutil.copytree(processed, workstation)
     with sqlite3.connect(workstation / "digitizer.db") as db:
         db.execute(
-            "UPDATE documents SET output_path = replace(output_path, ?, '/srv/old-machine/home')",
-            (str(processed),),
+            "UPDATE documents SET output_path = '/srv/old-machine/home/' || output_path",
         )
     code, report, stderr = _merge(tmp_path / "province", workstation)
     assert code == 0, stderr
@@ -245,7 +245,7 @@ def _genuine(home: Path) -> list[tuple[str, Path]]:
     """The workstation's registered documents: id and signed PDF, by id."""
     with sqlite3.connect(home / "digitizer.db") as db:
         rows = db.execute("SELECT id, output_path FROM documents ORDER BY id").fetchall()
-    return [(doc_id, Path(path)) for doc_id, path in rows]
+    return [(doc_id, home / path) for doc_id, path in rows]
 
 
 def _forge(
@@ -302,7 +302,7 @@ def _refused_alone(
     try:
         with target.session() as s:
             assert s.get(Document, forged) is None
-            paths = {Path(p) for p in s.scalars(select(Document.output_path))}
+            paths = {province / p for p in s.scalars(select(Document.output_path))}
     finally:
         target.close()
     in_archive = {p for p in (province / "archive").rglob("*") if not p.is_dir()}

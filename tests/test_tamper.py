@@ -160,7 +160,8 @@ def test_a_forged_row_pointing_at_another_documents_pdf(home: Path) -> None:
             f"SELECT {', '.join(values)} FROM documents WHERE id = ?",
             (victim,),
         )
-        pdf = db.execute("SELECT output_path FROM documents WHERE id = ?", (victim,)).fetchone()[0]
+        row = db.execute("SELECT output_path FROM documents WHERE id = ?", (victim,)).fetchone()
+        pdf = str(home / row[0])
     _assert_caught(home, {("id_mismatch", "forged0000000001")}, chain=False)
     done = run_digitizer(home, "verify", pdf, timeout=300)
     assert done.returncode != 0

@@ -78,6 +78,7 @@ class Producer:
         files: list[Path],
         *,
         profile: ScannerProfile,
+        home: Path,
         since: dt.datetime,
         window: int = WINDOW_TASKS,
     ) -> Iterator[FileReport]:
@@ -102,7 +103,7 @@ class Producer:
                 if path is None:
                     exhausted = True
                     break
-                early = screen(store, path, seen)
+                early = screen(store, home, path, seen)
                 if isinstance(early, DocumentResult):
                     yield FileReport.of(early, outcome_of(early, store, since))
                     continue

@@ -127,7 +127,7 @@ class FileDigitizer:
         with content_claim(self.store.engine, sha):
             existing = self.store.document_by_sha256(sha)
             if existing is not None:
-                result = duplicate_of(self.store, source, sha, existing)
+                result = duplicate_of(self.store, self.layout.home, source, sha, existing)
                 return self._report(result, started, pages=existing.page_count)
             # Counted under the claim: a delivery waiting for another is no attempt. Only a
             # death (which runs no except clause) leaves the count raised for the next one.

@@ -27,6 +27,7 @@ from PIL import Image
 from rich.console import Console
 from rich.markup import escape
 
+from digitizer.config import resolve_recorded
 from digitizer.review import graphics
 from digitizer.review.actions import Outcome, Reviewer
 from digitizer.review.crop import field_image
@@ -76,13 +77,14 @@ class ReviewSession:
         reviewer: Reviewer,
         keyboard: Keyboard,
         console: Console,
-        crops_dir: Path,
+        home: Path,
         images: str = AUTO,
     ) -> None:
         self.reviewer = reviewer
         self.keyboard = keyboard
         self.console = console
-        self.crops_dir = crops_dir
+        self.home = home  # the records name their signed PDFs relative to it
+        self.crops_dir = home / "review"
         self.protocol: str | None = None
         if images == AUTO:
             self.protocol = graphics.detect(os.environ, keyboard.fd)
@@ -247,7 +249,7 @@ class ReviewSession:
             slot.rendered = True
             try:
                 slot.image = field_image(
-                    Path(slot.document.output_path),
+                    resolve_recorded(self.home, slot.document.output_path),
                     slot.document.pages,
                     slot.item.page_no,
                     slot.item.box,
@@ -260,7 +262,8 @@ class ReviewSession:
             self.console.print(f"  [yellow]no image:[/] {escape(slot.image_error or '')}")
             return
         if slot.item.missing:
-            self.console.print(f"  whole document: {escape(slot.document.output_path)}")
+            whole = resolve_recorded(self.home, slot.document.output_path)
+            self.console.print(f"  whole document: {escape(str(whole))}")
         if self.protocol is not None:
             graphics.show(slot.image, self.protocol, self.console.file, self.console.width)
             return

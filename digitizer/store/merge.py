@@ -307,7 +307,7 @@ class StoreMerge:
             dst.execute(
                 insert(Document).values(
                     _values(row, unit_id=self._units.get(row.unit_id), dossier_id=dossier_id)
-                    | {"id": row.id, "output_path": str(pdf)}
+                    | {"id": row.id, "output_path": self._layout.recorded(pdf)}
                 )
             )
             for page in src.execute(

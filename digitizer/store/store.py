@@ -180,9 +180,12 @@ class Store:
         pdfa_level: str,
         ocr_engine: str,
         unit_id: int | None,
+        recorded_output: str | None = None,
     ) -> None:
         """Record a processed document with all its pages, words and fields, atomically,
         with the audit entry that ties its state (:func:`audit.document_state_digest`).
+        ``recorded_output``: the signed PDF's path as the store keeps it (relative to the
+        home: :meth:`digitizer.config.Layout.recorded`); ``result.output`` when not given.
 
         The signed PDF must already be durable on disk: the record is the commit point.
         The pages and words (most of the rows) go in before the audit chain's lock is
@@ -203,7 +206,7 @@ class Store:
                     profile=profile,
                     unit_id=unit_id,
                     page_count=len(result.pages),
-                    output_path=result.output,
+                    output_path=recorded_output or result.output,
                     output_sha256=result.output_sha256,
                     pdfa_level=pdfa_level,
                     ocr_engine=ocr_engine,
