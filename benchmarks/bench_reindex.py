@@ -146,7 +146,10 @@ def main() -> None:
         for step, seconds in data["seconds"].items():
             print(f"  {step:<10} {seconds:8.2f} s")
         check = data["check"] or {}
-        print(f"  check: ok={check.get('ok')} documents={check.get('documents')}")
+        # the synthetic documents share one signed PDF: check names them id_mismatch (a
+        # record pointing at another document's PDF), which is what it must do
+        kinds = sorted({d["problem"] for d in check.get("damaged", [])})
+        print(f"  check: documents={check.get('documents')} problems={kinds or 'none'}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
