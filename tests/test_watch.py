@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from PIL import Image, ImageDraw, ImageFont
 from digitizer.errors import ConfigurationError
 from digitizer.hotfolder.arrivals import SettleTracker, is_ignored, is_whole
 from digitizer.hotfolder.folders import hot_folder_layout
-from digitizer.hotfolder.originals import Originals
+from digitizer.hotfolder.originals import Originals, fitted_name, shorten
 from digitizer.profiles import OriginalsSettings, load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,6 +153,21 @@ def test_a_profile_key_error_names_file_and_key(tmp_path: Path) -> None:
         load_profile(path)
 
 
+def test_long_names_are_cut_to_fit_keeping_suffix_and_whole_letters() -> None:
+    nfc = "Quyết định cấp giấy chứng nhận quyền sử dụng đất số " * 8 + ".tif"
+    nfd = unicodedata.normalize("NFD", nfc)
+    for name in (nfc, nfd):
+        for number in (1, 2, 137):
+            fitted = fitted_name(name, 245, number)
+            assert len(fitted.encode("utf-8")) <= 245
+            assert fitted.endswith(f"-{number}.tif" if number > 1 else ".tif")
+            stem = fitted.removesuffix(".tif").removesuffix(f"-{number}")
+            assert name.startswith(stem)
+            assert not unicodedata.combining(name[len(stem)])  # no accent cut off its letter
+    assert fitted_name("scan0001.pdf", 245, 2) == "scan0001-2.pdf"
+    assert shorten("đ" * 10, 5) == "đđ"  # two bytes each: never half a letter
+
+
 def test_originals_are_filed_by_date_and_never_overwritten(tmp_path: Path) -> None:
     settings = OriginalsSettings("move", tmp_path / "processed", tmp_path / "failed")
     originals = Originals(settings, settings.processed, settings.failed)
@@ -193,7 +209,9 @@ class _Service:
         self.proc: subprocess.Popen[str] | None = None
         self.log = tmp_path / "watch.log"
 
-    def start(self, *extra: str) -> None:
+    def start(self, *extra: str, umask: int = -1, own_session: bool = False) -> None:
+        """Start ``digitizer watch``; ``umask`` as a service's (-1: this process's), and in
+        a session (and process group) of its own if asked."""
         env = dict(os.environ, OMP_THREAD_LIMIT="1")
         env.pop("DIGITIZER_DB_URL", None)
         self.proc = subprocess.Popen(
@@ -215,8 +233,11 @@ class _Service:
             # a file, not a pipe: a test must not hang on pipes held by any straggler
             stdout=subprocess.DEVNULL,
             stderr=self.log.open("a", encoding="utf-8"),
+            stdin=subprocess.DEVNULL,
             text=True,
             env=env,
+            umask=umask,
+            start_new_session=own_session,
         )
 
     def filed(self) -> list[Path]:

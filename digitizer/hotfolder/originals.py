@@ -4,29 +4,178 @@ Success: ``processed/YYYY/MM/DD/<name>`` (or left where it is, per profile), onl
 signed PDF and its record are durable. Failure: ``failed/<name>`` with ``<name>.error.txt``
 beside it saying why, in words an operator can act on. A name already taken gets a numbered
 suffix: two scanners both writing ``scan0001.pdf`` on the same day lose nothing.
+
+Names are kept within the file system's limit (255 bytes on most): a scanner or a user may
+write a name of 250 bytes, and ``<name>.error.txt`` or ``<stem>-2<suffix>`` beside it must
+still fit, or filing fails every time. The stem is shortened, at a character boundary (a
+Vietnamese letter is two or three bytes, and its accent may be a character of its own), and
+the suffix kept.
+
+Originals hold names and ID numbers: what is filed, and the notes, are readable by the
+service's user only (0600, folders 0700), whatever the umask. A move opens the original
+without blocking and checks it is a regular file first (:mod:`digitizer.hotfolder.regular`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import itertools
 import logging
+import os
+import shutil
+import stat
+import unicodedata
 from pathlib import Path
 
-from digitizer.durable import durable_move, fsync_dir
+from digitizer.durable import fsync_dir
+from digitizer.hotfolder.regular import open_regular
 from digitizer.profiles import OriginalsSettings
 
 log = logging.getLogger(__name__)
 
+NOTE_SUFFIX = ".error.txt"
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
+_DEFAULT_NAME_MAX = 255
+_MAX_SUFFIX_BYTES = 16  # longer "suffixes" are part of the name (``a.very long note``)
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def name_max(folder: Path) -> int:
+    """The longest file name ``folder``'s file system takes, in bytes."""
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError):
+        return _DEFAULT_NAME_MAX
+
+
+def shorten(text: str, max_bytes: int) -> str:
+    """The longest start of ``text`` that encodes in ``max_bytes``, whole characters only,
+    and never a letter cut off from the accents that follow it."""
+    kept: list[str] = []
+    size = 0
+    for char in text:
+        size += len(os.fsencode(char))
+        if size > max_bytes:
+            break
+        kept.append(char)
+    while kept and len(kept) < len(text) and unicodedata.combining(text[len(kept)]):
+        kept.pop()
+    return "".join(kept)
+
+
+def fitted_name(name: str, limit: int, number: int = 1) -> str:
+    """``name`` (``stem-N.suffix`` for N > 1) in at most ``limit`` bytes, suffix kept."""
+    suffix = Path(name).suffix
+    if len(os.fsencode(suffix)) > _MAX_SUFFIX_BYTES:
+        suffix = ""
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    tail = (f"-{number}" if number > 1 else "") + suffix
+    room = limit - len(os.fsencode(tail))
+    return (shorten(stem, room) or "original") + tail
+
 
 def free_name(folder: Path, name: str) -> Path:
-    """``folder/name``, or ``folder/stem-2.suffix`` … when that is taken."""
-    candidate = folder / name
-    stem, suffix = Path(name).stem, Path(name).suffix
-    n = 2
-    while candidate.exists() or candidate.with_name(candidate.name + ".error.txt").exists():
-        candidate = folder / f"{stem}-{n}{suffix}"
-        n += 1
-    return candidate
+    """``folder/name``, or ``folder/stem-2.suffix`` … when that is taken; short enough that
+    ``<name>.error.txt`` fits beside it too."""
+    limit = name_max(folder) - len(NOTE_SUFFIX)
+    for number in itertools.count(1):
+        candidate = folder / fitted_name(name, limit, number)
+        if not (_exists(candidate) or _exists(_note_of(candidate))):
+            return candidate
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _note_of(target: Path) -> Path:
+    return target.with_name(target.name + NOTE_SUFFIX)
+
+
+def _exists(path: Path) -> bool:
+    """Is the name taken (a dangling link too)? Errors other than "no such file" are
+    raised: a folder we cannot read is no reason to overwrite anything."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def private_folder(folder: Path) -> None:
+    """Make ``folder`` and any missing parents, each 0700 whatever the umask."""
+    missing: list[Path] = []
+    here = folder
+    while not here.exists():
+        missing.append(here)
+        here = here.parent
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(path, FOLDER_MODE)
+            os.chmod(path, FOLDER_MODE)  # the umask may have taken bits off
+
+
+def write_note(note: Path, text: str) -> None:
+    """Write a new ``.error.txt`` (never over anything), 0600, durably."""
+    fd = os.open(note, _CREATE_FLAGS, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        os.write(fd, text.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def move_original(src: Path, dst: Path) -> None:
+    """Move ``src`` to ``dst`` so that ``dst`` is complete and on disk, 0600, or not there at
+    all, and ``src`` is gone only once ``dst`` is durable (across file systems too: a hot
+    folder on a network share, the originals on a local disk). Only a regular file moves."""
+    with open_regular(src) as fh:
+        os.fsync(fh.fileno())
+        _make_private(fh.fileno(), src)
+        try:
+            os.replace(src, dst)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            _copy_across(fh.fileno(), src, dst)
+            return
+    fsync_dir(dst.parent)
+    if src.parent != dst.parent:
+        fsync_dir(src.parent)
+
+
+def _make_private(fd: int, src: Path) -> None:
+    try:
+        os.fchmod(fd, FILE_MODE)
+    except PermissionError:  # the scanner's user owns it: it keeps the mode it was given
+        log.debug("cannot make %s private (not its owner)", src)
+
+
+def _copy_across(fd: int, src: Path, dst: Path) -> None:
+    """The file system boundary: copy what was opened, then remove the very same file."""
+    staging = dst.with_name(f".{shorten(dst.name, 200)}.{os.getpid()}.tmp")
+    st = os.fstat(fd)
+    try:
+        out = os.open(staging, _CREATE_FLAGS, FILE_MODE)
+        with os.fdopen(out, "wb") as target, os.fdopen(os.dup(fd), "rb") as source:
+            source.seek(0)
+            shutil.copyfileobj(source, target, 1 << 20)
+            os.fchmod(target.fileno(), FILE_MODE)
+            os.utime(target.fileno(), ns=(st.st_atime_ns, st.st_mtime_ns))
+            target.flush()
+            os.fsync(target.fileno())
+        os.replace(staging, dst)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+    fsync_dir(dst.parent)
+    now = os.lstat(src)
+    if (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino) or stat.S_ISLNK(now.st_mode):
+        src.unlink()
+        fsync_dir(src.parent)
+    else:  # swapped meanwhile: what is there now is not what was filed, and stays
+        log.warning("%s changed while being filed; the new file stays", src)
 
 
 class Originals:
@@ -43,20 +192,24 @@ class Originals:
             return original
         when = when or dt.datetime.now()
         folder = self.processed / f"{when:%Y}" / f"{when:%m}" / f"{when:%d}"
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
         target = free_name(folder, original.name)
-        durable_move(original, target)
+        move_original(original, target)
         log.info("%s -> %s", original, target)
         return target
 
     def failed_with(self, original: Path, reason: str) -> Path:
         """The pipeline rejected the file: keep it, with the reason beside it."""
-        self.failed.mkdir(parents=True, exist_ok=True)
+        private_folder(self.failed)
         target = free_name(self.failed, original.name)
-        note = target.with_name(target.name + ".error.txt")
+        note = _note_of(target)
         stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-        note.write_text(f"{original}\n{stamp}\n{reason}\n", encoding="utf-8")
-        durable_move(original, target)
+        write_note(note, f"{original}\n{stamp}\n{reason}\n")
+        try:
+            move_original(original, target)
+        except BaseException:
+            note.unlink(missing_ok=True)  # no note without its file
+            raise
         fsync_dir(note.parent)
         log.warning("%s failed (%s) -> %s", original, reason, target)
         return target

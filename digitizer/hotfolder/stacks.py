@@ -26,6 +26,7 @@ from pathlib import Path
 
 from digitizer.barcodes import decode_codes
 from digitizer.errors import InputFileError
+from digitizer.hotfolder.regular import pinned
 from digitizer.ingest import IngestLimits, iter_pages
 from digitizer.profiles import StackSettings
 
@@ -43,12 +44,20 @@ class Cut:
 
 def page_codes(path: Path, limits: IngestLimits) -> list[str]:
     """The barcode and QR values on every page of one file ([] if it can't be read: the
-    page then goes on as an ordinary page and the pipeline reports what is wrong with it)."""
+    page then goes on as an ordinary page and the pipeline reports what is wrong with it).
+
+    Read in the watcher's own process, so within the pipeline's limits only (each page is
+    checked from its header before it is decoded), and from the very file that was checked
+    to be a regular one (a name swapped for a FIFO meanwhile must not block the watcher).
+    """
     try:
-        return [
-            c.value for page in iter_pages(path, limits) for c in decode_codes(page.image, page.dpi)
-        ]
-    except InputFileError as exc:
+        with pinned(path) as stable:
+            return [
+                c.value
+                for page in iter_pages(stable, limits)
+                for c in decode_codes(page.image, page.dpi)
+            ]
+    except (InputFileError, OSError) as exc:
         log.info("%s: no codes read (%s)", path.name, exc)
         return []
 

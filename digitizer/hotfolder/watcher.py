@@ -14,14 +14,24 @@ just filed away, anything else is processed again. Nothing is lost or registered
 
 SIGTERM or Ctrl-C: nothing new starts, the files in flight finish and are committed, the
 watcher exits 0. A second signal exits at once (the files stay queued in the hot folder).
+
+Why nothing in the folder can stop it: only regular files are candidates (a FIFO, a socket
+or a device is named once in the log and left alone), nothing is ever opened in a way that
+can block, and nothing over the pipeline's limits is decoded here. An original that cannot
+be filed (a full disk, a folder without permission) is left in the hot folder, logged and
+journaled once, and not taken again until it changes or the watcher restarts: a failure to
+file ends in one clear state, never in a loop.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
+import os
 import queue
 import signal
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -34,21 +44,33 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
-from digitizer.hotfolder.arrivals import SettleTracker, is_ignored
+from digitizer.hotfolder.arrivals import Arrival, Ready, SettleTracker, is_ignored
 from digitizer.hotfolder.folders import HotFolderLayout, inside
-from digitizer.hotfolder.originals import Originals
-from digitizer.hotfolder.stacks import StackAssembler, cut_stack, page_codes
+from digitizer.hotfolder.originals import Originals, shorten
+from digitizer.hotfolder.regular import kind_of, sha256_regular
+from digitizer.hotfolder.stacks import Cut, StackAssembler, cut_stack, page_codes
 from digitizer.pkcs11_token import retry_later
 from digitizer.profiles import ScannerProfile
 from digitizer.records import DocumentResult
 from digitizer.runner import Run
-from digitizer.stackfile import StackManifest, manifest_for, read_manifest
+from digitizer.stackfile import StackManifest, StackPage, read_manifest
 from digitizer.stages import stacks_folder
 from digitizer.store import Store
 
 log = logging.getLogger(__name__)
 
 _RESCAN_SECONDS = 30.0  # a full scan now and then: missed events, a share that came back
+_STEM_BYTES = 150  # of a page's name in its stack's manifest name (255 at most in all)
+
+
+def _short_stem(page: Path) -> str:
+    """A page's stem for its stack's manifest name: a long one is cut (and told apart from
+    others cut alike by a hash of the whole), so ``<stem>+N.stack`` and its temporary name
+    fit in any file system's limit."""
+    stem = shorten(page.stem, _STEM_BYTES)
+    if stem == page.stem:
+        return stem
+    return f"{stem}~{hashlib.sha256(os.fsencode(page.stem)).hexdigest()[:8]}"
 
 
 class _Events(FileSystemEventHandler):
@@ -97,17 +119,20 @@ class Watcher:
         self.on_result = on_result
         self.idle_exit = idle_exit
         self.originals = Originals(profile.originals, folders.processed, folders.failed)
-        self.tracker = SettleTracker(profile.hot_folder.settle_seconds)
+        self.tracker = SettleTracker(profile.hot_folder.settle_seconds, profile.ingest_limits())
         self.inbox: queue.Queue[Path] = queue.Queue()
         self.taken: set[Path] = set()  # handed to the run, not yet filed away
         # done and left in place (after_success = "keep"): not taken again while unchanged
         self.kept: dict[Path, tuple[int, int]] = {}
+        # could not be filed (no permission, disk full): left, and not taken again, likewise
+        self.unfiled: dict[Path, tuple[int, int]] = {}
         self.stats = WatchStats()
         self._stop = threading.Event()
         self._signals = 0
         self._watches: dict[Path, ObservedWatch] = {}
         self._missing: set[Path] = set()
         self._refused: set[Path] = set()
+        self._not_regular: set[Path] = set()  # FIFOs, sockets, devices: named once
         self._last_scan = 0.0
         self._last_activity = time.monotonic()
         # one-file-per-page scanners: complete pages wait here until their stack is complete
@@ -181,12 +206,11 @@ class Watcher:
         except queue.Empty:
             pass
         now = time.monotonic()
-        ready = self.tracker.ready(now)
-        self.taken.update(ready)
+        found = self.tracker.take(now)
+        self.taken.update(item.path for item in found)
+        ready = [item.path for item in found]
         if self.stacks is not None:
-            for page in ready:
-                self.stacks.add(page, now)
-            ready = self._cut_due(now)
+            ready = self._stack_up(found, now)
         if ready or len(self.tracker) or self.taken:
             self._last_activity = now
         elif self.idle_exit is not None and now - self._last_activity >= self.idle_exit:
@@ -194,13 +218,27 @@ class Watcher:
             self._stop.set()
         return ready
 
+    def _stack_up(self, found: list[Ready], now: float) -> list[Path]:
+        """Pages wait for their stack; a file over the limits goes to the run at once, on
+        its own (its codes are never read here: the run refuses it with its reason)."""
+        assert self.stacks is not None
+        alone = [item.path for item in found if item.arrival is Arrival.OVER_LIMITS]
+        for item in found:
+            if item.arrival is not Arrival.OVER_LIMITS:
+                self.stacks.add(item.path, now)
+        return alone + self._cut_due(now)
+
     def _cut_due(self, now: float) -> list[Path]:
         """Cut every complete stack into documents; one manifest per document."""
         assert self.stacks is not None
         profile = self.profile
         limits = profile.ingest_limits()
         out: list[Path] = []
-        for stack in self.stacks.due(now, self.tracker.busy_in):
+        for due in self.stacks.due(now, self.tracker.busy_in):
+            hashes = self._page_hashes(due)
+            stack = [page for page in due if page in hashes]
+            if not stack:
+                continue
             started = time.perf_counter()
             cuts = cut_stack(
                 stack, lambda p: page_codes(p, limits), profile.stacks, self.receipt_code
@@ -212,50 +250,102 @@ class Watcher:
                 sum(1 for c in cuts if c.pages),
                 time.perf_counter() - started,
             )
-            for cut in cuts:
-                if not cut.pages:  # only separator sheets: nothing to process
-                    for sheet in cut.separators:
-                        self._file_original(sheet, None, None)
-                    continue
-                manifest = manifest_for(cut.pages, cut.separators, cut.dossier_code)
-                first, count = cut.pages[0].stem, len(cut.pages)
-                name = f"{first}+{count - 1}" if count > 1 else first
-                path = manifest.write(self.stack_dir, name)
-                self.manifests[path] = manifest
-                out.append(path)
+            out.extend(self._write_cuts(cuts, hashes))
         return out
+
+    def _write_cuts(self, cuts: list[Cut], hashes: dict[Path, str]) -> list[Path]:
+        """One manifest per document of a cut stack (named after its first page, short
+        enough for any file system); sheets without a document are filed at once."""
+        out: list[Path] = []
+        for cut in cuts:
+            if not cut.pages:  # only separator sheets: nothing to process
+                for sheet in cut.separators:
+                    self._file_original(sheet, None, None)
+                continue
+            manifest = StackManifest(
+                tuple(StackPage(page, hashes[page]) for page in cut.pages),
+                tuple(cut.separators),
+                cut.dossier_code,
+            )
+            first, count = _short_stem(cut.pages[0]), len(cut.pages)
+            name = f"{first}+{count - 1}" if count > 1 else first
+            path = manifest.write(self.stack_dir, name)
+            self.manifests[path] = manifest
+            out.append(path)
+        return out
+
+    def _page_hashes(self, stack: list[Path]) -> dict[Path, str]:
+        """Each page's SHA-256, read without blocking; a page gone or swapped for something
+        that is no regular file since it was complete is left out of its stack."""
+        hashes: dict[Path, str] = {}
+        for page in stack:
+            try:
+                hashes[page] = sha256_regular(page)
+            except OSError as exc:
+                log.warning("%s left out of its stack: %s", page, exc.strerror or exc)
+                self.taken.discard(page)
+        return hashes
 
     def _see(self, path: Path) -> None:
         folder = next((f for f in self.folders.inputs if path.is_relative_to(f)), None)
         if folder is None or path in self.taken or is_ignored(path.name):
             return
-        if path in self.kept:
-            try:
-                st = path.stat()
-            except OSError:
-                self.kept.pop(path, None)
-                return
-            if self.kept[path] == (st.st_size, st.st_mtime_ns):
-                return
-            del self.kept[path]  # the scanner wrote a new file under the same name
+        if self._left_alone(path, self.kept) or self._left_alone(path, self.unfiled):
+            return
         if path.is_symlink() and not inside(path, folder):
             if path not in self._refused:
                 self._refused.add(path)
                 log.warning("%s is a link to outside the hot folder: refused, left as is", path)
             return
-        self.tracker.observe(path, time.monotonic())
+        if self._is_regular(path):
+            self.tracker.observe(path, time.monotonic())
+
+    @staticmethod
+    def _left_alone(path: Path, memory: dict[Path, tuple[int, int]]) -> bool:
+        """Is ``path`` a file left in the hot folder on purpose, and unchanged since?"""
+        if path not in memory:
+            return False
+        try:
+            st = path.stat()
+        except OSError:
+            memory.pop(path, None)
+            return True
+        if memory[path] == (st.st_size, st.st_mtime_ns):
+            return True
+        del memory[path]  # the scanner wrote a new file under the same name
+        return False
+
+    def _is_regular(self, path: Path) -> bool:
+        """Only a regular file (or a link to one inside the folder) can be a scan; anything
+        else is named in the log once, and never opened (a FIFO would block for good)."""
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            self.tracker.forget(path)
+            return False
+        if stat.S_ISREG(mode):
+            self._not_regular.discard(path)
+            return True
+        self.tracker.forget(path)
+        if path not in self._not_regular:
+            self._not_regular.add(path)
+            log.warning("%s is %s, not a scan: ignored, left as is", path, kind_of(mode))
+        return False
 
     def _scan_all(self) -> None:
         self._last_scan = time.monotonic()
+        listed: set[Path] = set()
         for folder in self.folders.inputs:
             try:
                 for path in sorted(folder.rglob("*")):
                     if any(part.startswith((".", "~")) for part in path.relative_to(folder).parts):
                         continue
-                    if path.is_file() or path.is_symlink():
+                    if path.is_symlink() or not path.is_dir():  # FIFOs too: named once
+                        listed.add(path)
                         self._see(path)
             except OSError as exc:
                 log.warning("cannot list %s (%s); retrying", folder, exc.strerror or exc)
+        self._not_regular &= listed  # one that went away is named again if it comes back
 
     def _ensure_watches(self) -> None:
         """Watch every hot folder that exists; say once when one goes missing or comes back."""
@@ -323,6 +413,7 @@ class Watcher:
             self.taken.discard(original)
             self.tracker.forget(original)
             return
+        document_id = result.document_id if result is not None else None
         try:
             if result is not None and result.status == "failed":
                 target = self.originals.failed_with(original, result.error or "failed")
@@ -331,16 +422,43 @@ class Watcher:
                 if target == original:
                     st = original.stat()
                     self.kept[original] = (st.st_size, st.st_mtime_ns)
+        except OSError as exc:
+            self._could_not_file(original, exc, sha256, document_id)
+        else:
             self.store.journal(
                 source=str(original),
                 event_name="original_filed",
                 sha256=sha256,
-                document_id=result.document_id if result is not None else None,
+                document_id=document_id,
                 detail=str(target),
             )
-        except OSError as exc:
-            # left in the hot folder: the next scan takes it again, and its hash says done
-            log.error("cannot move %s: %s; it stays in the hot folder", original, exc)
         finally:
             self.taken.discard(original)
             self.tracker.forget(original)
+
+    def _could_not_file(
+        self, original: Path, exc: OSError, sha256: str | None, document_id: str | None
+    ) -> None:
+        """Filing failed (no permission, disk full, a name the folder refuses): the original
+        stays in the hot folder, said once, and is not taken again while unchanged. Its
+        result is committed already; a restart (or a new file under its name) tries again."""
+        reason = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+        try:
+            st = original.stat()
+        except OSError:
+            st = None
+        if st is not None:
+            self.unfiled[original] = (st.st_size, st.st_mtime_ns)
+        log.error(
+            "cannot file %s (%s); it stays in the hot folder, not taken again until it changes "
+            "or the watcher restarts: fix the cause, then restart the watcher",
+            original,
+            reason,
+        )
+        self.store.journal(
+            source=str(original),
+            event_name="original_not_filed",
+            sha256=sha256,
+            document_id=document_id,
+            detail=reason,
+        )
