@@ -362,6 +362,9 @@ def _init_worker(settings: WorkerSettings, parent_pid: int) -> None:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     # Ctrl-C and SIGTERM are for the parent: it finishes the files in flight and exits.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Its own process group (exit_with) is a background one on a terminal: with "stty tostop"
+    # its log lines would stop it (SIGTTOU) unless it ignores that signal.
+    signal.signal(signal.SIGTTOU, signal.SIG_IGN)
     exit_with(parent_pid, forkserver_child=True)
     _WorkerHolder.worker = Worker(settings)
 

@@ -208,7 +208,8 @@ class Originals:
         try:
             move_original(original, target)
         except BaseException:
-            note.unlink(missing_ok=True)  # no note without its file
+            if os.path.lexists(original):  # not moved: no note without its file
+                note.unlink(missing_ok=True)
             raise
         fsync_dir(note.parent)
         log.warning("%s failed (%s) -> %s", original, reason, target)
