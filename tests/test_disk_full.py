@@ -112,3 +112,21 @@ def test_a_disk_that_fills_midway_stops_the_run_and_loses_nothing(
     assert _assert_every_output_recorded(home) == len(files)
     check = run_digitizer(home, "check", "--json", config=config)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_watcher_on_a_full_disk_stops_and_leaves_the_scans(small_disk: Path) -> None:
+    from tests.test_watch import _Service
+
+    service = _Service(small_disk)
+    scan = small_scan(service.inbox / "scan_01.png", 1)
+    service.start()
+    assert service.proc is not None
+    code = service.proc.wait(timeout=120)
+    log = service.log.read_text(encoding="utf-8")
+    assert code == DISK_FULL_EXIT, log
+    assert "Traceback" not in log
+    assert [line for line in log.splitlines() if "error" in line.lower()] == [
+        next(line for line in log.splitlines() if "min_free_mb" in line)
+    ]
+    assert scan.exists()  # left in the hot folder for when there is room
+    assert not service.filed()

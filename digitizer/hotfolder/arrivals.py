@@ -9,7 +9,7 @@ middle, and write temporary names first. A file is taken only when both hold:
   data (strips or tiles) inside the file.
 
 Only regular files are candidates: a FIFO or a device is never opened for reading (see
-:mod:`digitizer.hotfolder.regular`).
+:mod:`digitizer.regular`).
 
 Nothing here decodes pixels beyond the pipeline's own limits (the profile's
 :meth:`~digitizer.profiles.ScannerProfile.ingest_limits`): the watcher's process must stay
@@ -35,8 +35,8 @@ from typing import BinaryIO, NamedTuple
 
 from PIL import Image, TiffImagePlugin
 
-from digitizer.hotfolder.regular import NotRegularFileError, open_regular, regular_stat
 from digitizer.ingest import IngestLimits
+from digitizer.regular import NotRegularFileError, open_regular, regular_stat
 from digitizer.runner import SCAN_SUFFIXES
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ the suffix kept.
 
 Originals hold names and ID numbers: what is filed, and the notes, are readable by the
 service's user only (0600, folders 0700), whatever the umask. A move opens the original
-without blocking and checks it is a regular file first (:mod:`digitizer.hotfolder.regular`).
+without blocking and checks it is a regular file first (:mod:`digitizer.regular`).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ import unicodedata
 from pathlib import Path
 
 from digitizer.durable import fsync_dir
-from digitizer.hotfolder.regular import open_regular
 from digitizer.profiles import OriginalsSettings
+from digitizer.regular import open_regular
 
 log = logging.getLogger(__name__)
 

@@ -26,9 +26,9 @@ from pathlib import Path
 
 from digitizer.barcodes import decode_codes
 from digitizer.errors import InputFileError
-from digitizer.hotfolder.regular import pinned
 from digitizer.ingest import IngestLimits, iter_pages
 from digitizer.profiles import StackSettings
+from digitizer.regular import pinned
 
 log = logging.getLogger(__name__)
 

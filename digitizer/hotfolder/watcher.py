@@ -44,14 +44,15 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
+from digitizer.digest import sha256_of
 from digitizer.hotfolder.arrivals import Arrival, Ready, SettleTracker, is_ignored
 from digitizer.hotfolder.folders import HotFolderLayout, inside
 from digitizer.hotfolder.originals import Originals, shorten
-from digitizer.hotfolder.regular import kind_of, sha256_regular
 from digitizer.hotfolder.stacks import Cut, StackAssembler, cut_stack, page_codes
 from digitizer.pkcs11_token import retry_later
 from digitizer.profiles import ScannerProfile
 from digitizer.records import DocumentResult
+from digitizer.regular import kind_of
 from digitizer.runner import Run
 from digitizer.stackfile import StackManifest, StackPage, read_manifest
 from digitizer.stages import stacks_folder
@@ -280,7 +281,7 @@ class Watcher:
         hashes: dict[Path, str] = {}
         for page in stack:
             try:
-                hashes[page] = sha256_regular(page)
+                hashes[page] = sha256_of(page)
             except OSError as exc:
                 log.warning("%s left out of its stack: %s", page, exc.strerror or exc)
                 self.taken.discard(page)

@@ -1,4 +1,4 @@
-"""Reading a hot-folder file without ever blocking on it.
+"""Reading an input file (a hot folder's, a batch's) without ever blocking on it.
 
 Anybody who can write to a hot folder can put a FIFO, a socket or a device there (``mkfifo
 scan.tif``), or swap a checked file for one. Opening a FIFO for reading waits for a writer
@@ -11,7 +11,6 @@ a check by name and an open by name).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import stat
 from collections.abc import Iterator
@@ -74,12 +73,3 @@ def pinned(path: Path) -> Iterator[Path]:
     with open_regular(path) as fh:
         fd_path = Path(f"/proc/{os.getpid()}/fd/{fh.fileno()}")
         yield fd_path if fd_path.exists() else path
-
-
-def sha256_regular(path: Path) -> str:
-    """The SHA-256 of a regular file, read without blocking (1 MiB at a time)."""
-    digest = hashlib.sha256()
-    with open_regular(path) as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
