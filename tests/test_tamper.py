@@ -14,7 +14,6 @@ import base64
 import datetime as dt
 import hashlib
 import json
-import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -24,14 +23,11 @@ import pytest
 import sqlalchemy as sa
 
 from digitizer.config import Layout
-from digitizer.pkcs11_token import TokenSpec
 from digitizer.profiles import find_profile
 from digitizer.review.actions import Reviewer
 from digitizer.seal import periodic_sealer, seal_chain, verify
-from digitizer.signing import SignerSpec
 from digitizer.store import Store, default_url
 from digitizer.store.audit import GENESIS, canonical, record, verify_chain_report
-from digitizer.timestamping import load_certificates
 from digitizer.understanding.schema import load_schemas
 from digitizer.understanding.validate import load_province_codes
 from tests.cli import run_digitizer
@@ -293,12 +289,11 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfficePki]:
 
 @pytest.fixture(scope="module")
 def token(pki: OfficePki, tmp_path_factory: pytest.TempPathFactory) -> SoftToken:
-    """A SoftHSM2 token with the office key (SoftHSM reads its configuration once per
-    process: an earlier test's folder is kept)."""
-    folder = tmp_path_factory.mktemp("softhsm")
-    conf = os.environ.setdefault("SOFTHSM2_CONF", str(folder / "softhsm2.conf"))
+    """A SoftHSM2 token with the office key, in a folder of its own: the program that uses
+    it runs as a separate process with this SOFTHSM2_CONF (SoftHSM reads its configuration
+    once per process, so this test process never loads it)."""
     return make_softhsm_token(
-        Path(conf).parent,
+        tmp_path_factory.mktemp("softhsm"),
         pki.signer_key_pem,
         pki.signer_cert_der,
         label="seal-token",
@@ -307,30 +302,63 @@ def token(pki: OfficePki, tmp_path_factory: pytest.TempPathFactory) -> SoftToken
     )
 
 
+def _token_config(tmp_path: Path, pki: OfficePki, token: SoftToken) -> Path:
+    """A configuration whose profile 'sealer' signs with the token, timestamped by the TSA."""
+    config = tmp_path / "config"
+    (config / "scanner_profiles").mkdir(parents=True)
+    for name in ("pipelines", "schemas"):
+        (config / name).symlink_to(ROOT / name)
+    (config / "scanner_profiles" / "sealer.toml").write_text(
+        'name = "sealer"\n[signing]\n'
+        f'pkcs11_module = "{SOFTHSM_MODULE}"\ntoken_label = "{token.label}"\n'
+        f'key_label = "{token.key_label}"\npin_env = "SEAL_TEST_PIN"\n'
+        f'chain = ["{pki.interm_pem}"]\ntimestamp_url = "{pki.tsa_url}"\n'
+        f'trust_roots = ["{pki.root_pem}"]\n',
+        encoding="utf-8",
+    )
+    return config
+
+
 def test_a_token_seals_with_a_timestamp(
     pki: OfficePki, token: SoftToken, tmp_path: Path, store_url: str
 ) -> None:
-    """The seal is made with the key on a PKCS#11 token and timestamped by the TSA, on
-    SQLite and PostgreSQL; a second seal extends the first."""
-    spec = SignerSpec(
-        token=TokenSpec(SOFTHSM_MODULE, token.label, token.key_label, "4321"),
-        chain=(pki.interm_pem,),
-        timestamp_url=pki.tsa_url,
-        trust_roots=(pki.root_pem,),
-    )
-    layout = Layout(tmp_path / "home", ROOT)
-    store = Store(store_url)
-    roots = list(load_certificates([pki.root_pem]))
-    try:
-        for n in (1, 2):
-            record(store, actor="lan", action="accept", document_id="d", new_value=str(n))
-            assert seal_chain(store, layout, spec).sealed
-        chain, seal = verify(store, layout, roots)
-    finally:
+    """`digitizer audit seal` seals with the key on a PKCS#11 token and a TSA's timestamp,
+    on SQLite and PostgreSQL; a second seal extends the first."""
+    config = _token_config(tmp_path, pki, token)
+    env = {"SOFTHSM2_CONF": str(token.conf), "SEAL_TEST_PIN": token.pin}
+    home = tmp_path / "home"
+    for n in (1, 2):
+        store = Store(store_url)
+        record(store, actor="lan", action="accept", document_id="d", new_value=str(n))
         store.close()
-    assert chain.broken is None and seal.problems == [], seal.problems
-    assert (seal.number, seal.sealed_entries, seal.unsealed) == (2, 2, 0)
-    assert seal.timestamp is not None and "Bộ phận một cửa" in (seal.signer or "")
+        sealed = run_digitizer(
+            home,
+            "audit",
+            "seal",
+            "--profile",
+            "sealer",
+            config=config,
+            env_extra=env,
+            db_url=store_url,
+            timeout=300,
+        )
+        assert sealed.returncode == 0, sealed.stderr
+    done = run_digitizer(
+        home,
+        "audit",
+        "verify",
+        "--json",
+        "--profile",
+        "sealer",
+        config=config,
+        env_extra=env,
+        db_url=store_url,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    seal = json.loads(done.stdout)["seal"]
+    assert (seal["seals"], seal["sealed_entries"], seal["not_yet_sealed"]) == (2, 2, 0), seal
+    assert seal["timestamp"] and "Bộ phận một cửa" in (seal["signer"] or "")
 
 
 def test_migration_0006_keeps_old_entries_verifying(store_url: str) -> None:
