@@ -437,3 +437,48 @@ def test_filed_originals_and_notes_are_private_whatever_the_umask(service: _Serv
     assert {str(p): stat.S_IMODE(p.stat().st_mode) for p in folders} == {
         str(p): 0o700 for p in folders
     }
+
+
+def test_two_watchers_filing_the_same_name_at_once_keep_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two scanners' scan0001.pdf filed in the same instant by two watchers (one profile
+    each, one processed/ folder): both look for a free name before either moves."""
+    import threading
+
+    from digitizer.hotfolder import originals
+    from digitizer.profiles import OriginalsSettings
+
+    both_looked = threading.Barrier(2, timeout=10)
+    looked = threading.local()
+    real_free_name = originals.free_name
+
+    def free_name_in_step(folder: Path, name: str) -> Path:
+        found = real_free_name(folder, name)
+        if not getattr(looked, "once", False):
+            looked.once = True
+            both_looked.wait()  # both saw the same free name
+        return found
+
+    monkeypatch.setattr(originals, "free_name", free_name_in_step)
+    processed = tmp_path / "processed"
+    filer = originals.Originals(
+        OriginalsSettings(after_success="move", processed=processed, failed=tmp_path / "failed"),
+        processed,
+        tmp_path / "failed",
+    )
+    scans = []
+    for scanner in ("counter-1", "counter-2"):
+        (tmp_path / scanner).mkdir()
+        scan = tmp_path / scanner / "scan0001.pdf"
+        scan.write_bytes(f"%PDF-1.4 from {scanner}\n%%EOF\n".encode())
+        scans.append(scan)
+    filed: list[Path] = []
+    threads = [threading.Thread(target=lambda s=s: filed.append(filer.done(s))) for s in scans]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(set(filed)) == 2
+    contents = sorted(p.read_bytes() for p in filed)
+    assert contents == [b"%PDF-1.4 from counter-1\n%%EOF\n", b"%PDF-1.4 from counter-2\n%%EOF\n"]

@@ -88,6 +88,34 @@ def free_name(folder: Path, name: str) -> Path:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def reserve_name(folder: Path, name: str, *, with_note: bool = False) -> Path:
+    """A free name in ``folder`` (see :func:`free_name`), taken at once by creating it empty
+    and exclusively: two watchers filing ``scan0001.pdf`` in the same instant get two names,
+    and the move that follows replaces only this placeholder, never another original. With
+    ``with_note``, the ``.error.txt`` beside it is taken too (left empty, written later)."""
+    while True:
+        candidate = free_name(folder, name)
+        try:
+            os.close(os.open(candidate, _CREATE_FLAGS, FILE_MODE))
+        except FileExistsError:
+            continue  # taken between the look and the take: the next number
+        if not with_note:
+            return candidate
+        try:
+            os.close(os.open(_note_of(candidate), _CREATE_FLAGS, FILE_MODE))
+        except FileExistsError:
+            candidate.unlink(missing_ok=True)
+            continue
+        return candidate
+
+
+def _release(placeholder: Path) -> None:
+    """Give back a reserved name whose move did not happen (only while still empty)."""
+    with contextlib.suppress(OSError):
+        if os.lstat(placeholder).st_size == 0:
+            placeholder.unlink()
+
+
 def _note_of(target: Path) -> Path:
     return target.with_name(target.name + NOTE_SUFFIX)
 
@@ -116,8 +144,8 @@ def private_folder(folder: Path) -> None:
 
 
 def write_note(note: Path, text: str) -> None:
-    """Write a new ``.error.txt`` (never over anything), 0600, durably."""
-    fd = os.open(note, _CREATE_FLAGS, FILE_MODE)
+    """Write the ``.error.txt`` that :func:`reserve_name` took (never a link), 0600, durably."""
+    fd = os.open(note, os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
         os.fchmod(fd, FILE_MODE)
         os.write(fd, text.encode("utf-8"))
@@ -193,23 +221,29 @@ class Originals:
         when = when or dt.datetime.now()
         folder = self.processed / f"{when:%Y}" / f"{when:%m}" / f"{when:%d}"
         private_folder(folder)
-        target = free_name(folder, original.name)
-        move_original(original, target)
+        target = reserve_name(folder, original.name)
+        try:
+            move_original(original, target)
+        except BaseException:
+            if os.path.lexists(original):  # not moved: the name is given back
+                _release(target)
+            raise
         log.info("%s -> %s", original, target)
         return target
 
     def failed_with(self, original: Path, reason: str) -> Path:
         """The pipeline rejected the file: keep it, with the reason beside it."""
         private_folder(self.failed)
-        target = free_name(self.failed, original.name)
+        target = reserve_name(self.failed, original.name, with_note=True)
         note = _note_of(target)
         stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-        write_note(note, f"{original}\n{stamp}\n{reason}\n")
         try:
+            write_note(note, f"{original}\n{stamp}\n{reason}\n")
             move_original(original, target)
         except BaseException:
             if os.path.lexists(original):  # not moved: no note without its file
                 note.unlink(missing_ok=True)
+                _release(target)
             raise
         fsync_dir(note.parent)
         log.warning("%s failed (%s) -> %s", original, reason, target)
