@@ -11,7 +11,7 @@ must say what the audit trail says it does. For every document the check asks:
   written in its XMP must be the record's (``id_mismatch``: a row pointing at another
   document's signed PDF)?
 * are its status, type and fields the state its newest audit entry recorded
-  (``state_mismatch``, :func:`digitizer.store.audit.document_state_digest`)? Documents
+  (``state_mismatch``, :func:`digitizer.store.audit_state.document_state_digest`)? Documents
   registered before state entries existed, and not changed since, are only counted
   ("not tied").
 
@@ -38,13 +38,13 @@ from sqlalchemy.orm import Session
 from digitizer.config import Layout, resolve_recorded
 from digitizer.digest import sha256_of
 from digitizer.store import Store
-from digitizer.store.audit import (
+from digitizer.store.audit import verify_chain_report
+from digitizer.store.audit_state import (
     audited,
     first_state_at,
     recorded_states,
     state_digests,
     untied_is_legacy,
-    verify_chain_report,
 )
 from digitizer.store.models import Document
 

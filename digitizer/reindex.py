@@ -41,7 +41,7 @@ from digitizer.config import Layout, read_toml
 from digitizer.errors import ConfigurationError
 from digitizer.records import FieldValue, OcrWord
 from digitizer.review.queue import pending_items
-from digitizer.store import Store, audit, progress, reuse
+from digitizer.store import Store, audit, audit_state, progress, reuse
 from digitizer.store.models import Document, Field, OcrWordRow, Page
 from digitizer.store.store import fill_field
 from digitizer.understanding.learned import DocTypeModel
@@ -230,7 +230,7 @@ class Reindexer:
                 if not docs:
                     return
                 words = stored_words(s, [d.id for d in docs])
-                self._recorded = audit.recorded_states(s, [d.id for d in docs])
+                self._recorded = audit_state.recorded_states(s, [d.id for d in docs])
                 for doc in docs:
                     summary.examined += 1
                     try:
@@ -254,7 +254,7 @@ class Reindexer:
         changed."""
         rows = list(s.scalars(select(Field).where(Field.document_id == doc.id)))
         fields = [(r.name, r.value, r.status, r.origin) for r in rows]
-        state_before = audit.state_digest(doc.id, doc.status, doc.doc_type, fields)
+        state_before = audit_state.state_digest(doc.id, doc.status, doc.doc_type, fields)
         if self._recorded.get(doc.id, state_before) != state_before:
             raise _Tampered(doc.id)
         kept = {r.name: r for r in rows if r.origin == "clerk" or _from_code(r)}
@@ -306,7 +306,7 @@ class Reindexer:
             # a key read anew may match another document, or stop matching one
             reuse.relink_after_key_change(s, doc, actor="reindex")
             progress.refresh(s, doc.dossier_id)
-        state = audit.document_state_digest(s, doc)
+        state = audit_state.document_state_digest(s, doc)
         if state != state_before:
             audit.append(s, actor="reindex", action="reindex", document_id=doc.id, state=state)
         return after != before

@@ -8,7 +8,7 @@ passes the field's own rules (:mod:`digitizer.review.checks`); then the field be
 with ``origin = "clerk"`` (never overwritten by re-indexing) and confidence 1.0, the audit
 chain gets an entry, and a document with nothing left to review becomes ``registered``
 (with its own ``register`` entry). Each entry carries the digest of the state it left the
-document in (:func:`digitizer.store.audit.document_state_digest`), and a document whose
+document in (:func:`digitizer.store.audit_state.document_state_digest`), and a document whose
 stored state is not the one its last entry recorded (changed in the database behind the
 program's back) is refused: a clerk's decision must not seal such a change in.
 """
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from digitizer.review.checks import check_value
 from digitizer.review.queue import NEEDS_REVIEW, pending_items
-from digitizer.store import audit, progress, reuse
+from digitizer.store import audit, audit_state, progress, reuse
 from digitizer.store.models import Document, Field, folded_value
 from digitizer.store.store import Store
 from digitizer.understanding.schema import SchemaSet
@@ -84,7 +84,7 @@ class Reviewer:
                 return Outcome(False, problems=("the document is no longer in the store",))
             if doc.status != NEEDS_REVIEW:
                 return Outcome(False, problems=(f"the document is already {doc.status}",))
-            if not audit.state_unchanged(s, doc):
+            if not audit_state.state_unchanged(s, doc):
                 return Outcome(False, problems=(_TAMPERED,))
             rows = list(s.scalars(select(Field).where(Field.document_id == doc.id)))
             if pending_items(rows, self.schemas.get(doc.doc_type)):
@@ -100,7 +100,7 @@ class Reviewer:
             doc = s.get(Document, document_id)
             if doc is None:
                 return Outcome(False, problems=("the document is no longer in the store",))
-            if not audit.state_unchanged(s, doc):
+            if not audit_state.state_unchanged(s, doc):
                 return Outcome(False, problems=(_TAMPERED,))
             schema = self.schemas.get(doc.doc_type)
             spec = (
@@ -161,7 +161,7 @@ class Reviewer:
                 field_name=field_name,
                 old_value=current,
                 new_value=value,
-                state=audit.document_state_digest(s, doc),
+                state=audit_state.document_state_digest(s, doc),
             )
             registered = False
             if doc.status == NEEDS_REVIEW and not pending_items(rows, schema):
@@ -177,6 +177,6 @@ class Reviewer:
             actor=self.actor,
             action="register",
             document_id=doc.id,
-            state=audit.document_state_digest(s, doc),
+            state=audit_state.document_state_digest(s, doc),
         )
         log.info("document %s reviewed and registered", doc.id)
