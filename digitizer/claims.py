@@ -27,13 +27,13 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from digitizer.digest import is_sha256_hex
+from digitizer.diskspace import disk_full, is_disk_full
 from digitizer.errors import StoreError
 from digitizer.store import Store
 from digitizer.store.claims import claim_key
 
 log = logging.getLogger(__name__)
-
-_SHA256_HEX = frozenset("0123456789abcdef")
 
 
 class ContentClaims:
@@ -57,10 +57,15 @@ class ContentClaims:
         """Take the claim on ``sha256`` if no other run holds it (never waits)."""
         if sha256 in self._held:
             return True
-        if len(sha256) != 64 or not _SHA256_HEX.issuperset(sha256):
+        if not is_sha256_hex(sha256):
             raise ValueError(f"not a SHA-256: {sha256[:80]!r}")
         path = self.folder / f"{sha256}.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            if is_disk_full(exc):  # no inode left for the claim: the disk is full
+                raise disk_full(self.folder.parent.parent, exc) from exc
+            raise
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

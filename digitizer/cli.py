@@ -13,7 +13,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -41,12 +41,15 @@ from digitizer import batch as batch_cli
 from digitizer.config import Layout, default_config_root, default_home
 from digitizer.display import PrintableFormatter, markup_safe, printable
 from digitizer.distributed import worker as worker_cli
-from digitizer.errors import DigitizerError
+from digitizer.errors import DigitizerError, DiskFullError
 from digitizer.profiles import find_profile
 from digitizer.records import DocumentResult
 from digitizer.seal import seal_chain
 from digitizer.store import Store, default_url
 from digitizer.understanding.schema import load_schemas
+
+if TYPE_CHECKING:  # the runner pulls in OCR and signing: imported when a run starts
+    from digitizer.runner import Run
 
 app = typer.Typer(
     add_completion=False,
@@ -125,37 +128,53 @@ def process(
     run = Run(plan, store, n_workers)
     results: list[DocumentResult] = []
     started = time.perf_counter()
-    if as_json:
-        for result in run.results(files):
-            results.append(result)
-            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
-    else:
-        with Progress(
-            TextColumn("[bold]processing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[pages]} pages"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            TextColumn("{task.fields[current]}"),
-            console=err,
-            transient=False,
-        ) as bar:
-            task = bar.add_task("process", total=len(files), pages=0, current="")
-            pages = 0
-            for result in run.results(files):
-                results.append(result)
-                pages += len(result.pages)
-                bar.update(
-                    task, advance=1, pages=pages, current=markup_safe(Path(result.source).name)
-                )
-        _print_summary(
-            results, state.layout, store.url, plan.profile.name, time.perf_counter() - started
-        )
+    try:
+        _run_files(run, files, results, as_json=as_json)
+    except DiskFullError:
+        if not as_json:  # what was done before the disk filled, then the one-line stop
+            _print_summary(results, state.layout, store.url, prof.name, _since(started))
+        store.close()  # no seal: there is no room to write it (the next run seals)
+        raise
+    if not as_json:
+        _print_summary(results, state.layout, store.url, prof.name, _since(started))
     seal_chain(store, state.layout, plan.settings.signing or prof)
     store.close()
     if any(r.status == "failed" for r in results):
         raise typer.Exit(1)
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started
+
+
+def _run_files(
+    run: Run, files: list[Path], results: list[DocumentResult], *, as_json: bool
+) -> None:
+    """Process ``files``, appending each result as it is committed: a JSON line each, or a
+    progress bar on stderr."""
+    if as_json:
+        for result in run.results(files):
+            results.append(result)
+            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+        return
+    with Progress(
+        TextColumn("[bold]processing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[pages]} pages"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[current]}"),
+        console=err,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("process", total=len(files), pages=0, current="")
+        pages = 0
+        for result in run.results(files):
+            results.append(result)
+            pages += len(result.pages)
+            current = markup_safe(Path(result.source).name)
+            bar.update(task, advance=1, pages=pages, current=current)
 
 
 def _print_summary(

@@ -104,10 +104,11 @@ def commit(
             recorded_output=plan.layout.recorded(result.output) if result.output else None,
         )
     except StoreError as exc:
+        if result.output:  # no signed PDF is left in the archive without its record
+            discard_unregistered(store, result.sha256, Path(result.output))
         if short_of_space(plan, exc):
-            _discard_unregistered(store, result)
             raise disk_full(plan.layout.home, exc) from exc
-        result.status, result.error = "failed", str(exc)
+        result.status, result.error, result.output = "failed", str(exc), None
         _journal_failure(store, plan, result)
     return result
 
@@ -132,13 +133,16 @@ def short_of_space(plan: RunPlan, exc: BaseException) -> bool:
         return False
 
 
-def _discard_unregistered(store: Store, result: DocumentResult) -> None:
-    if not result.output:
-        return
+def discard_unregistered(store: Store, sha256: str, output: Path) -> None:
+    """Remove the signed PDF of a content that no record names: its registration failed, or
+    its run stopped before committing it. Only ever called by the holder of the content's
+    claim (no other run is registering it); in doubt about the store, the file is kept
+    (``check`` then lists it as unknown)."""
     try:
-        if store.document_by_sha256(result.sha256) is not None:
+        if store.document_by_sha256(sha256) is not None:
             return
-    except Exception:  # the store in doubt: keep the file (check lists it as unknown)
+    except Exception:
         return
-    Path(result.output).unlink(missing_ok=True)
-    log.info("%s: signed PDF removed, its record could not be written", result.source)
+    if output.exists():
+        output.unlink()
+        log.info("%s: signed PDF removed, no record names it", output.name)

@@ -11,9 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
-import select
 import signal
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -24,11 +22,19 @@ from functools import partial
 from pathlib import Path
 
 from digitizer.claims import ContentClaims
-from digitizer.commit import commit, duplicate_of, job_for, screen, short_of_space
+from digitizer.commit import (
+    commit,
+    discard_unregistered,
+    duplicate_of,
+    job_for,
+    screen,
+    short_of_space,
+)
 from digitizer.config import Layout
 from digitizer.diskspace import disk_full, ensure_free
 from digitizer.errors import ConfigurationError, DiskFullError, StoreError
 from digitizer.keys import init_demo_keys
+from digitizer.lifeline import exit_with
 from digitizer.ocr import check_languages, engine_version, find_tessdata
 from digitizer.pipelines import PipelineDefinition, load_pipeline
 from digitizer.profiles import ScannerProfile
@@ -242,6 +248,9 @@ class Run:
                 pool.shutdown(wait=True, cancel_futures=True)
             if inline is not None:
                 inline.close()
+            # stopped before committing them (an error, a second Ctrl-C): their PDFs go
+            for job in [*in_flight.values(), *suspects]:
+                discard_unregistered(self.store, job.sha256, job.output)
             claims.close()
 
     def _screen(
@@ -251,14 +260,17 @@ class Run:
         None when the store cannot take a note for want of space (the run stops)."""
         try:
             found = screen(self.store, self.plan.layout.home, path, seen)
+            if isinstance(found, DocumentResult):
+                return found
+            settled = self._claimed(path, found, claims)
         except StoreError as exc:
             if not short_of_space(self.plan, exc):
                 raise
             self._full = self._full or disk_full(self.plan.layout.home, exc)
             return None
-        if isinstance(found, DocumentResult):
-            return found
-        settled = self._claimed(path, found, claims)
+        except DiskFullError as exc:  # not even room for a claim (no inodes left)
+            self._full = self._full or exc
+            return None
         if settled is None:
             log.info("%s: another run is digitizing the same content; waiting for it", path)
             return found
@@ -367,126 +379,6 @@ def _init_worker(settings: WorkerSettings, parent_pid: int) -> None:
     signal.signal(signal.SIGTTOU, signal.SIG_IGN)
     exit_with(parent_pid, forkserver_child=True)
     _WorkerHolder.worker = Worker(settings)
-
-
-def exit_with(parent_pid: int, *, forkserver_child: bool = False) -> None:
-    """End this worker, and the programs it started, when the run's process ends, even by
-    SIGKILL.
-
-    A pool's workers are children of the forkserver, not of the run, so nothing else tells
-    them: orphans (250 MB each) would keep OCR'ing files nobody will commit and hold the
-    run's output pipes open. A thread of the worker waiting for the run to end is not
-    enough: it never runs while the main thread is in C code that keeps the GIL, and a
-    program the worker started (pdftoppm rendering a heavy page) outlives the worker.
-
-    So a worker of a forkserver (``forkserver_child``) is ended from outside itself:
-
-    * it leads a process group of its own (its programs are in it), and starts a *minder*:
-      a tiny Python of its own (no GIL shared) that waits for the run's process to end
-      (a pidfd: no race with pid reuse; without pidfds it looks every second) or for this
-      worker to end (a pipe only the worker holds reaches end-of-file), then kills the
-      whole group with SIGKILL: the worker, its programs, and itself;
-    * the kernel kills it when the forkserver ends (``PR_SET_PDEATHSIG``). The forkserver
-      ends once nobody holds its "alive" pipe; each child is handed that pipe too, so it
-      is closed here: else the workers keep the forkserver alive, and it them.
-
-    Other callers (a Celery pool process) get a thread that kills this process's children
-    and then the process when the run ends, or at once if the run is gone already.
-    """
-    import ctypes  # only pool processes need these
-    import subprocess
-    import sys
-
-    minder = "\n".join(
-        [
-            "import os, select, signal, sys",
-            "run, group, end = map(int, sys.argv[1:])",
-            "ends = [end]",
-            "try:",
-            "    ends.append(os.pidfd_open(run))",
-            "except OSError:",
-            "    pass",
-            "while not select.select(ends, [], [], 1.0)[0]:",
-            "    try:",
-            "        os.kill(run, 0)",
-            "    except ProcessLookupError:",
-            "        break",
-            "    except PermissionError:",
-            "        pass",
-            "os.killpg(group, signal.SIGKILL)",
-        ]
-    )
-
-    def let_the_forkserver_go() -> None:
-        from multiprocessing import forkserver
-
-        server = getattr(forkserver, "_forkserver", None)
-        alive = getattr(server, "_forkserver_alive_fd", None)
-        if isinstance(alive, int):
-            os.close(alive)
-            server._forkserver_alive_fd = None  # type: ignore[union-attr]
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # 1: PR_SET_PDEATHSIG
-            log.warning("cannot tie this worker to its parent: %s", os.strerror(ctypes.get_errno()))
-
-    def start_minder() -> bool:
-        os.setpgid(0, 0)
-        end, held = os.pipe()  # ``held`` stays open as long as this worker lives
-        args = [str(parent_pid), str(os.getpid()), str(end)]
-        try:
-            subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", minder, *args],
-                pass_fds=(end,),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        except OSError as exc:
-            log.warning("cannot start this worker's minder (%s); a thread follows the run", exc)
-            os.close(held)
-            return False
-        finally:
-            os.close(end)
-        return True
-
-    def end_now() -> None:
-        me = str(os.getpid())
-        for stat in Path("/proc").glob("[0-9]*/stat"):  # the programs this process started
-            try:
-                if stat.read_text().rsplit(")", 1)[1].split()[1] == me:
-                    os.kill(int(stat.parent.name), signal.SIGKILL)
-            except (OSError, IndexError, ValueError):
-                continue  # gone meanwhile, or not ours to kill
-        os._exit(70)
-
-    def poll_then_exit() -> None:
-        never = threading.Event()
-        while not never.wait(1.0):
-            try:
-                os.kill(parent_pid, 0)
-            except ProcessLookupError:
-                end_now()
-            except PermissionError:
-                pass  # alive (another user's process would be a reused pid: rare, harmless)
-
-    if forkserver_child:
-        let_the_forkserver_go()
-        if start_minder():
-            return
-    try:
-        pidfd = os.pidfd_open(parent_pid)
-    except ProcessLookupError:
-        end_now()
-    except (OSError, AttributeError):
-        log.info("no pidfd for the run's process %d; looking every second instead", parent_pid)
-        threading.Thread(target=poll_then_exit, name="follow-parent", daemon=True).start()
-        return
-
-    def wait_then_exit() -> None:
-        select.select([pidfd], [], [])
-        end_now()
-
-    threading.Thread(target=wait_then_exit, name="follow-parent", daemon=True).start()
 
 
 def _run_job(job: Job) -> DocumentResult:

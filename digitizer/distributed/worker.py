@@ -81,7 +81,7 @@ class _ProcessMeans:
         return self._digitizer
 
     def on_process_init(self, **_: Any) -> None:
-        from digitizer.runner import exit_with
+        from digitizer.lifeline import exit_with
 
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         self._digitizer = None
