@@ -39,14 +39,23 @@ def job_for(layout: Layout, path: Path, sha256: str) -> Job:
     return Job(path, sha256, document_id, output_path(layout, document_id))
 
 
-def screen(store: Store, home: Path, path: Path, seen: set[str]) -> DocumentResult | str:
+def screen(
+    store: Store, home: Path, path: Path, seen: set[str], max_file_mb: int
+) -> DocumentResult | str:
     """Hash a file and settle it before any expensive work: its content hash when it is to
     be digitized (added to ``seen``, the contents already taken by this run), else its
-    result: unreadable (failed), or a duplicate of a registered or already taken content."""
+    result: unreadable or over ``max_file_mb`` (failed: a sparse file of terabytes would
+    keep the run hashing for hours), or a duplicate of a registered or already taken
+    content."""
     source = str(path)
     try:
         if not path.is_file():
             raise InputFileError("not a regular file")
+        size_mb = path.stat().st_size / 1_048_576
+        if size_mb > max_file_mb:
+            raise InputFileError(
+                f"{size_mb:,.0f} MB, over the profile's max_file_mb ({max_file_mb:,} MB)"
+            )
         sha = sha256_of(path)
     except (OSError, InputFileError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

@@ -104,9 +104,12 @@ class Layout:
         self._sweep_work()
 
     def _sweep_work(self, max_age_s: float = 86_400) -> None:
-        """Remove intermediates a killed run left behind (a day old: no run takes that long)."""
+        """Remove intermediates a killed run left behind (a day old: no run takes that long):
+        unsigned PDFs in work/, and the hidden partial files of a signature or a merge beside
+        their archive name (``check`` would list them as unknown files)."""
         now = time.time()
-        for leftover in self.work.glob("*.pdf"):
+        partials = (*self.archive.glob("*/.*.tmp"), *self.archive.glob("*/.*.merge"))
+        for leftover in (*self.work.glob("*.pdf"), *partials):
             try:
                 if now - leftover.stat().st_mtime > max_age_s:
                     leftover.unlink()

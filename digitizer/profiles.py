@@ -176,6 +176,7 @@ class ScannerProfile:
     max_page_pixels: int
     max_pages: int
     min_free_mb: int  # free space the home must have before each file (0: not checked)
+    max_file_mb: int  # larger input files are refused before they are even hashed
     signing: SigningSettings
     hot_folder: HotFolderSettings
     originals: OriginalsSettings
@@ -295,7 +296,7 @@ def load_profile(path: Path) -> ScannerProfile:
         raise r.fail("unit_code", f"must be the unit's numeric code (got '{unit_code}')")
     ocr, limits, signing = r.table("ocr"), r.table("limits"), r.table("signing")
     ocr.reject_unknown({"engine"})
-    limits.reject_unknown({"max_page_pixels", "max_pages", "min_free_mb"})
+    limits.reject_unknown({"max_page_pixels", "max_pages", "min_free_mb", "max_file_mb"})
     signing.reject_unknown(_SIGNING_KEYS)
     hot, originals = r.table("hot_folder"), r.table("originals")
     hot.reject_unknown({"paths", "polling", "poll_seconds", "settle_seconds"})
@@ -321,6 +322,7 @@ def load_profile(path: Path) -> ScannerProfile:
         max_page_pixels=limits.int_("max_page_pixels", 80_000_000, 1_000_000, 400_000_000),
         max_pages=limits.int_("max_pages", 500, 1, 10_000),
         min_free_mb=limits.int_("min_free_mb", 200, 0, 10_000_000),
+        max_file_mb=limits.int_("max_file_mb", 4096, 1, 1_000_000),
         signing=_signing_settings(signing, unit_name=r.str_("unit_name", "")),
         hot_folder=HotFolderSettings(
             paths=tuple(Path(p) for p in hot.str_list("paths", [], allow_empty=True)),

@@ -259,7 +259,8 @@ class Run:
         """A file's result, its job, or its content hash when another run holds its claim;
         None when the store cannot take a note for want of space (the run stops)."""
         try:
-            found = screen(self.store, self.plan.layout.home, path, seen)
+            home, limit = self.plan.layout.home, self.plan.profile.max_file_mb
+            found = screen(self.store, home, path, seen, limit)
             if isinstance(found, DocumentResult):
                 return found
             settled = self._claimed(path, found, claims)

@@ -319,3 +319,15 @@ def test_a_usage_error_is_reported_not_a_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "--workers" in proc.stderr
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """A sparse file of 5 GB (a few bytes on disk): refused from its size, in one line,
+    without being hashed (which would read 5 GB of zeros)."""
+    huge = tmp_path / "huge.pdf"
+    with huge.open("wb") as fh:
+        fh.truncate(5 * 1024**3)
+    done = _digitizer(tmp_path / "home", "process", "--json", str(huge), timeout=60)
+    assert done.returncode == 1
+    (report,) = _json_lines(done.stdout)
+    assert report["status"] == "failed" and "max_file_mb" in str(report["error"])

@@ -103,7 +103,7 @@ class Producer:
                 if path is None:
                     exhausted = True
                     break
-                early = screen(store, home, path, seen)
+                early = screen(store, home, path, seen, profile.max_file_mb)
                 if isinstance(early, DocumentResult):
                     yield FileReport.of(early, outcome_of(early, store, since))
                     continue
