@@ -26,7 +26,6 @@ file ends in one clear state, never in a loop.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import queue
@@ -44,34 +43,22 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
-from digitizer.digest import sha256_of
-from digitizer.hotfolder.arrivals import Arrival, Ready, SettleTracker, is_ignored
+from digitizer.hotfolder.arrivals import SettleTracker, is_ignored
 from digitizer.hotfolder.folders import HotFolderLayout, inside
-from digitizer.hotfolder.originals import Originals, shorten
-from digitizer.hotfolder.stacks import Cut, StackAssembler, cut_stack, page_codes
+from digitizer.hotfolder.originals import Originals
+from digitizer.hotfolder.stack_desk import StackDesk
 from digitizer.pkcs11_token import retry_later
 from digitizer.profiles import ScannerProfile
 from digitizer.records import DocumentResult
 from digitizer.regular import kind_of
 from digitizer.runner import Run
-from digitizer.stackfile import StackManifest, StackPage, read_manifest
+from digitizer.stackfile import read_manifest
 from digitizer.stages import stacks_folder
 from digitizer.store import Store
 
 log = logging.getLogger(__name__)
 
 _RESCAN_SECONDS = 30.0  # a full scan now and then: missed events, a share that came back
-_STEM_BYTES = 150  # of a page's name in its stack's manifest name (255 at most in all)
-
-
-def _short_stem(page: Path) -> str:
-    """A page's stem for its stack's manifest name: a long one is cut (and told apart from
-    others cut alike by a hash of the whole), so ``<stem>+N.stack`` and its temporary name
-    fit in any file system's limit."""
-    stem = shorten(page.stem, _STEM_BYTES)
-    if stem == page.stem:
-        return stem
-    return f"{stem}~{hashlib.sha256(os.fsencode(page.stem)).hexdigest()[:8]}"
 
 
 class _Events(FileSystemEventHandler):
@@ -138,19 +125,11 @@ class Watcher:
         self._last_activity = time.monotonic()
         # one-file-per-page scanners: complete pages wait here until their stack is complete
         self.stacks = (
-            StackAssembler(profile.stacks.window_seconds)
+            StackDesk(profile, run.plan.settings, self.tracker.busy_in)
             if profile.stacks.mode == "pages"
             else None
         )
         self.stack_dir = stacks_folder(run.plan.settings.work_dir)
-        self.manifests: dict[Path, StackManifest] = {}
-        schemas = run.plan.settings.schemas
-        receipt = schemas.get("dossier_receipt") if schemas is not None else None
-        self.receipt_code = (
-            next((f.pattern for f in receipt.fields if f.name == "dossier_code"), None)
-            if receipt is not None
-            else None
-        )
         self._observer: BaseObserver = (
             PollingObserver(timeout=profile.hot_folder.poll_seconds)
             if profile.hot_folder.polling
@@ -211,81 +190,16 @@ class Watcher:
         self.taken.update(item.path for item in found)
         ready = [item.path for item in found]
         if self.stacks is not None:
-            ready = self._stack_up(found, now)
+            ready, sheets, left_out = self.stacks.take(found, now)
+            self.taken.difference_update(left_out)
+            for sheet in sheets:  # only separator sheets: filed at once
+                self._file_original(sheet, None, None)
         if ready or len(self.tracker) or self.taken:
             self._last_activity = now
         elif self.idle_exit is not None and now - self._last_activity >= self.idle_exit:
             log.info("nothing to do for %.0f s: exiting", self.idle_exit)
             self._stop.set()
         return ready
-
-    def _stack_up(self, found: list[Ready], now: float) -> list[Path]:
-        """Pages wait for their stack; a file over the limits goes to the run at once, on
-        its own (its codes are never read here: the run refuses it with its reason)."""
-        assert self.stacks is not None
-        alone = [item.path for item in found if item.arrival is Arrival.OVER_LIMITS]
-        for item in found:
-            if item.arrival is not Arrival.OVER_LIMITS:
-                self.stacks.add(item.path, now)
-        return alone + self._cut_due(now)
-
-    def _cut_due(self, now: float) -> list[Path]:
-        """Cut every complete stack into documents; one manifest per document."""
-        assert self.stacks is not None
-        profile = self.profile
-        limits = profile.ingest_limits()
-        out: list[Path] = []
-        for due in self.stacks.due(now, self.tracker.busy_in):
-            hashes = self._page_hashes(due)
-            stack = [page for page in due if page in hashes]
-            if not stack:
-                continue
-            started = time.perf_counter()
-            cuts = cut_stack(
-                stack, lambda p: page_codes(p, limits), profile.stacks, self.receipt_code
-            )
-            log.info(
-                "stack of %d page file(s) in %s: %d document(s) (%.1f s to read the codes)",
-                len(stack),
-                stack[0].parent,
-                sum(1 for c in cuts if c.pages),
-                time.perf_counter() - started,
-            )
-            out.extend(self._write_cuts(cuts, hashes))
-        return out
-
-    def _write_cuts(self, cuts: list[Cut], hashes: dict[Path, str]) -> list[Path]:
-        """One manifest per document of a cut stack (named after its first page, short
-        enough for any file system); sheets without a document are filed at once."""
-        out: list[Path] = []
-        for cut in cuts:
-            if not cut.pages:  # only separator sheets: nothing to process
-                for sheet in cut.separators:
-                    self._file_original(sheet, None, None)
-                continue
-            manifest = StackManifest(
-                tuple(StackPage(page, hashes[page]) for page in cut.pages),
-                tuple(cut.separators),
-                cut.dossier_code,
-            )
-            first, count = _short_stem(cut.pages[0]), len(cut.pages)
-            name = f"{first}+{count - 1}" if count > 1 else first
-            path = manifest.write(self.stack_dir, name)
-            self.manifests[path] = manifest
-            out.append(path)
-        return out
-
-    def _page_hashes(self, stack: list[Path]) -> dict[Path, str]:
-        """Each page's SHA-256, read without blocking; a page gone or swapped for something
-        that is no regular file since it was complete is left out of its stack."""
-        hashes: dict[Path, str] = {}
-        for page in stack:
-            try:
-                hashes[page] = sha256_of(page)
-            except OSError as exc:
-                log.warning("%s left out of its stack: %s", page, exc.strerror or exc)
-                self.taken.discard(page)
-        return hashes
 
     def _see(self, path: Path) -> None:
         folder = next((f for f in self.folders.inputs if path.is_relative_to(f)), None)
@@ -381,7 +295,7 @@ class Watcher:
         """The result is committed: now, and only now, the original(s) may move."""
         source = Path(result.source)
         self.stats.add(result)
-        manifest = self.manifests.pop(source, None)
+        manifest = self.stacks.manifests.pop(source, None) if self.stacks is not None else None
         if manifest is None and source.parent == self.stack_dir:
             manifest = read_manifest(source)
         if manifest is None:
