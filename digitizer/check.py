@@ -11,9 +11,10 @@ must say what the audit trail says it does. For every document the check asks:
   written in its XMP must be the record's (``id_mismatch``: a row pointing at another
   document's signed PDF)?
 * are its status, type and fields the state its newest audit entry recorded
-  (``state_mismatch``, :func:`digitizer.store.audit_state.document_state_digest`)? Documents
-  registered before state entries existed, and not changed since, are only counted
-  ("not tied").
+  (``state_mismatch``, :func:`digitizer.store.audit_state.document_state_digest`)?
+  Documents created before the store was upgraded to state entries (the time it recorded,
+  :func:`~digitizer.store.audit_state.states_since`, not the first remaining entry's: those
+  can all be deleted), and not changed since, are only counted ("not tied").
 
 Then it lists files in the archive folder no record knows, walks the audit chain
 (``audit_broken``) and checks it against the seal outside the database
@@ -41,9 +42,9 @@ from digitizer.store import Store
 from digitizer.store.audit import verify_chain_report
 from digitizer.store.audit_state import (
     audited,
-    first_state_at,
     recorded_states,
     state_digests,
+    states_since,
     untied_is_legacy,
 )
 from digitizer.store.models import Document
@@ -163,7 +164,7 @@ class _Walk:
         self.known: set[Path] = set()
         self.verdicts: dict[tuple[Path, str], _Verdict] = {}
         with store.session() as s:
-            self.first_state = first_state_at(s)
+            self.states_since = states_since(s)
 
     def run(self, on_document: Callable[[str], None] | None) -> None:
         for s, rows in _batches(self.store):
@@ -174,7 +175,7 @@ class _Walk:
                 self.report.documents += 1
                 found = len(self.report.damaged)
                 self._file(doc_id, output, expected)
-                legacy = untied_is_legacy(created, self.first_state, doc_id in with_entries)
+                legacy = untied_is_legacy(created, self.states_since, doc_id in with_entries)
                 self._state(doc_id, output, states[doc_id], recorded.get(doc_id), legacy)
                 self.report.verified += len(self.report.damaged) == found
                 if on_document is not None:

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from digitizer.config import Layout
@@ -68,7 +68,7 @@ from digitizer.store.audit import (
     verify_chain_report,
     verify_since,
 )
-from digitizer.store.models import AuditEntry
+from digitizer.store.models import AuditEntry, Document
 
 __all__ = [
     "SealOutcome",
@@ -157,7 +157,7 @@ def verify(store: Store, layout: Layout, trust_roots: list[Any]) -> tuple[ChainR
     chain = verify_chain_report(store, {p["entries"] for p in sealed})
     report = SealReport(problems=list(files.problems))
     if files.head is None:
-        if chain.entries and not files.problems:
+        if (chain.entries or _has_documents(store)) and not files.problems:
             report.problems.append(
                 (
                     "seal_missing",
@@ -181,6 +181,13 @@ def verify(store: Store, layout: Layout, trust_roots: list[Any]) -> tuple[ChainR
     return chain, report
 
 
+def _has_documents(store: Store) -> bool:
+    """Whether the store holds any document: a store with documents and no seal is
+    unsealed even when its chain is empty (every entry deleted along with the seal)."""
+    with store.session() as s:
+        return s.scalars(select(Document.id).limit(1)).first() is not None
+
+
 def _compare_if(chain: ChainReport, sealed: list[Payload], report: SealReport) -> None:
     if sealed:
         _compare(chain, sealed, report)
@@ -202,9 +209,10 @@ def seal_chain(store: Store, layout: Layout, key: SealKey, *, start: bool = Fals
     signer) if it moved since the last seal. Never raises for a seal it cannot make: a
     run's work is done by then; the reason is logged as a warning, with what to do.
 
-    The first seal of a chain begun more than a day ago is made only with ``start`` (by a
-    person: ``digitizer audit seal``): a run must not start sealing anew a chain whose
-    seal was deleted, which would seal in whatever was done to the chain meanwhile."""
+    The first seal of a store older than a day (its first entry or its oldest document),
+    or of an empty chain beside documents, is made only with ``start`` (by a person:
+    ``digitizer audit seal``): a run must not start sealing anew a chain whose seal was
+    deleted, which would seal in whatever was done to the chain meanwhile."""
     try:
         return _seal(store, layout, key, start)
     except (DigitizerError, OSError, SQLAlchemyError) as exc:
@@ -229,10 +237,10 @@ def _seal(store: Store, layout: Layout, key: SealKey, start: bool) -> SealOutcom
             last_hash,
         ):
             return SealOutcome(True, f"already sealed at {entries} entries")
-        if entries == 0 and previous is None:
-            return SealOutcome(True, "nothing to seal: the audit chain is empty")
+        if entries == 0 and previous is None and not _has_documents(store):
+            return SealOutcome(True, "nothing to seal: the store is empty")
         if previous is None and not start:
-            _require_young_chain(store, folder)
+            _require_young_chain(store, folder, entries)
         with _opened(key, layout) as opened:
             if previous is not None:
                 _require_extension(store, files, opened, entries)
@@ -253,17 +261,34 @@ def _seal(store: Store, layout: Layout, key: SealKey, start: bool) -> SealOutcom
     return SealOutcome(True, f"sealed {entries} entries (seal {payload['number']})")
 
 
-def _require_young_chain(store: Store, folder: Path) -> None:
-    """A run may make the first seal of a chain begun within the last day (a new home)."""
+def _require_young_chain(store: Store, folder: Path, entries: int) -> None:
+    """A run may make the first seal of a store begun within the last day (a new home):
+    its first entry and its oldest document both that young, and at least one entry (every
+    registration makes one, so documents without any are an old store's or a wiped chain's).
+    Anything else gets its first seal from a person, after 'digitizer audit verify'."""
+    way_out = (
+        "check it with 'digitizer audit verify', restore the seal from its backup or "
+        "start one with 'digitizer audit seal'"
+    )
+    if entries == 0:
+        raise SealError(
+            f"no seal in {folder} and no audit entry, but the store holds documents (a store "
+            f"from before seals, or the chain and its seal were deleted): {way_out}"
+        )
     with store.session() as s:
         first = s.scalars(select(AuditEntry.at).order_by(AuditEntry.id).limit(1)).first()
-    begun = first.replace(tzinfo=dt.UTC) if first and first.tzinfo is None else first
-    if begun is not None and dt.datetime.now(dt.UTC) - begun > _YOUNG:
-        raise SealError(
-            f"no seal in {folder} but the audit chain began on {begun:%Y-%m-%d} (a store from "
-            "before seals, or the seal was deleted): check it with 'digitizer audit verify', "
-            "restore the seal from its backup or start one with 'digitizer audit seal'"
-        )
+        oldest = s.scalar(select(func.min(Document.created_at)))
+    now = dt.datetime.now(dt.UTC)
+    for begun, what in (
+        (first, "the audit chain began on"),
+        (oldest, "its oldest document dates from"),
+    ):
+        at = begun.replace(tzinfo=dt.UTC) if begun and begun.tzinfo is None else begun
+        if at is not None and now - at > _YOUNG:
+            raise SealError(
+                f"no seal in {folder} but {what} {at:%Y-%m-%d} (a store from before seals, "
+                f"or the seal was deleted): {way_out}"
+            )
 
 
 def _require_extension(store: Store, files: SealFiles, key: _Key, entries: int) -> None:

@@ -193,8 +193,13 @@ def test_an_empty_database_is_upgraded_to_the_models(store_url: str) -> None:
     store = Store(store_url)
     assert stored_revision(store.engine) == HEAD
     names = set(sa.inspect(store.engine).get_table_names())
-    # the models, and the full-text table of migration 0004 (with FTS5's own on SQLite)
-    expected = {t.name for t in Base.metadata.sorted_tables} | {"alembic_version", "document_text"}
+    # the models, the full-text table of migration 0004 (with FTS5's own on SQLite) and
+    # store_revisions of migration 0007 (read by digitizer.store.audit_state)
+    expected = {t.name for t in Base.metadata.sorted_tables} | {
+        "alembic_version",
+        "document_text",
+        "store_revisions",
+    }
     assert expected <= names
     assert all(n.startswith("document_fts") for n in names - expected)
     store.close()

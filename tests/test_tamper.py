@@ -268,11 +268,52 @@ def test_a_watch_seals_every_few_minutes(home: Path) -> None:
         store.close()
 
 
-def test_an_old_store_without_state_entries_counts_them_once(home: Path) -> None:
-    """A store from before state entries: no entry at all, no seal; nothing is tampered."""
+def test_deleting_every_entry_and_the_seal_is_caught_and_not_sealed_again(home: Path) -> None:
+    """With the chain and its seal both gone, the documents are still there: the seal is
+    missing, and documents made since state entries without one are not "not tied"; a
+    run does not start a fresh seal over it."""
     shutil.rmtree(home / "audit-seal")
     with _db(home) as db:
         db.execute("DELETE FROM audit")
+    docs = set(_documents(home).values())
+    expected = {("seal_missing", None)} | {("state_mismatch", d) for d in docs}
+    _assert_caught(home, expected, chain=True)
+    store = Store(default_url(home))
+    outcome = seal_chain(
+        store, Layout(home, ROOT), find_profile(ROOT / "scanner_profiles", "default")
+    )
+    store.close()
+    assert not outcome.sealed and "no audit entry" in outcome.detail
+    assert not (home / "audit-seal" / "head.json").exists()
+
+
+def test_a_run_does_not_start_a_seal_on_a_store_with_old_documents(home: Path) -> None:
+    """The first seal a run may make is a new home's: a young chain is not enough when the
+    store's documents are older (the seal deleted, the chain cut to a few new entries)."""
+    shutil.rmtree(home / "audit-seal")
+    with _db(home) as db:
+        db.execute("UPDATE documents SET created_at = '2020-01-01 00:00:00.000000'")
+    store = Store(default_url(home))
+    outcome = seal_chain(
+        store, Layout(home, ROOT), find_profile(ROOT / "scanner_profiles", "default")
+    )
+    store.close()
+    assert not outcome.sealed and "oldest document dates from 2020-01-01" in outcome.detail
+
+
+def test_an_old_store_without_state_entries_counts_them_once(home: Path) -> None:
+    """A store from before state entries and seals (its documents older than the store's
+    upgrade, no entry at all, no seal): nothing is tampered, the documents are counted
+    once as not tied, and the seal is missing until a person makes the first one."""
+    shutil.rmtree(home / "audit-seal")
+    with _db(home) as db:
+        db.execute("DELETE FROM audit")
+        db.execute("UPDATE documents SET created_at = '2020-01-01 00:00:00.000000'")
+    code, report = _run(home, "check")
+    assert code != 0 and _named(report) == {("seal_missing", None)}
+    assert report["not_tied"] == 2
+    sealed = run_digitizer(home, "audit", "seal", timeout=300)
+    assert sealed.returncode == 0, sealed.stderr
     code, report = _run(home, "check")
     assert code == 0, report["problems"]
     assert report["not_tied"] == 2 and report["problems"] == []
@@ -405,5 +446,54 @@ def test_migration_0006_keeps_old_entries_verifying(store_url: str) -> None:
         with store.session() as s:
             states = s.execute(sa.text("SELECT state FROM audit ORDER BY id")).scalars().all()
         assert states == [None, None]  # neither entry changed a document's state
+    finally:
+        store.close()
+
+
+def _upgraded_to(store_url: str, revision: str, entry_at: dt.datetime | None = None) -> None:
+    """Bring an empty database to ``revision`` with Alembic, and add one entry with a state
+    made at ``entry_at`` (as a digitizer of that revision would)."""
+    from alembic import command
+    from alembic.config import Config
+
+    engine = sa.create_engine(store_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(ROOT / "digitizer" / "store" / "migrations"))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+        if entry_at is not None:
+            at = entry_at if engine.dialect.name == "postgresql" else entry_at.replace(tzinfo=None)
+            conn.execute(
+                sa.text(
+                    "INSERT INTO audit (at, actor, action, document_id, prev_hash, hash, state) "
+                    "VALUES (:at, 'pipeline', 'digitize', 'd', :p, :h, :s)"
+                ),
+                {"at": at, "p": GENESIS, "h": "a" * 64, "s": "b" * 64},
+            )
+    engine.dispose()
+
+
+@pytest.mark.parametrize("earlier", ["0005", "0006"])
+def test_migration_0007_records_since_when_documents_have_states(
+    store_url: str, earlier: str
+) -> None:
+    """A store that reached 0006 earlier keeps the time of its first state entry; one
+    upgraded now (or new) gets now: documents created after it are never "not tied"."""
+    from digitizer.store.audit_state import states_since
+
+    first = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
+    _upgraded_to(store_url, earlier, first if earlier == "0006" else None)
+    before = dt.datetime.now(dt.UTC)
+    store = Store(store_url)
+    try:
+        with store.session() as s:
+            since = states_since(s)
+            if earlier == "0006":
+                assert since == first
+            else:
+                assert since is not None and before - dt.timedelta(seconds=5) <= since
+            s.execute(sa.text("DELETE FROM audit"))
+            assert states_since(s) == since  # not taken from the entries any more
     finally:
         store.close()

@@ -22,7 +22,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, String, column, func, select, table
 from sqlalchemy.orm import Session
 
 from digitizer.store.models import AuditEntry, Document, Field
@@ -103,13 +103,34 @@ def audited(session: Session, doc_ids: Sequence[str]) -> set[str]:
     return {str(d) for d in session.scalars(query)}
 
 
+_REVISIONS = table(
+    "store_revisions",  # made by migration 0007; not a model (nothing maps it)
+    column("revision", String),
+    column("reached_at", DateTime(timezone=True)),
+)
+
+
 def first_state_at(session: Session) -> dt.datetime | None:
-    """When the first entry with a state was made (this version's first change): documents
-    created before it and never changed since are "not tied", not tampered."""
+    """When the first entry with a state was made (this version's first change)."""
     at = session.scalars(
         select(AuditEntry.at).where(AuditEntry.state.is_not(None)).order_by(AuditEntry.id).limit(1)
     ).first()
     return None if at is None else _aware(at)
+
+
+def states_since(session: Session) -> dt.datetime | None:
+    """Since when every document has a state entry: when the store reached revision 0006
+    (recorded by migration 0007), or the first state entry if that is earlier, never later
+    than now (a recorded time moved forward does not make new documents old). None: the
+    record is gone, so no document counts as from before state entries by its age.
+
+    Not the first state entry alone: deleting every entry would make every document old."""
+    query = select(_REVISIONS.c.reached_at).where(_REVISIONS.c.revision == "0006")
+    reached = session.scalars(query).first()
+    if reached is None:
+        return None
+    first = first_state_at(session)
+    return min(_aware(reached), first or _aware(reached), dt.datetime.now(dt.UTC))
 
 
 def _aware(at: dt.datetime) -> dt.datetime:
@@ -117,13 +138,15 @@ def _aware(at: dt.datetime) -> dt.datetime:
 
 
 def untied_is_legacy(
-    created_at: dt.datetime | None, first: dt.datetime | None, has_entries: bool
+    created_at: dt.datetime | None, since: dt.datetime | None, has_entries: bool
 ) -> bool:
     """Whether a document without any state entry is from before state entries: created
-    before the first one, or with entries of its own that carry none (made by an older
-    digitizer, or brought by ``store merge`` from such a store). A document created since
-    with no entry at all was written behind the program's back."""
-    return has_entries or first is None or created_at is None or _aware(created_at) < first
+    before ``since`` (:func:`states_since`), or with entries of its own that carry none
+    (made by an older digitizer, or brought by ``store merge`` from such a store). A
+    document created since with no entry at all was written behind the program's back."""
+    if has_entries:
+        return True
+    return since is not None and created_at is not None and _aware(created_at) < since
 
 
 def state_unchanged(session: Session, document: Document) -> bool:
