@@ -56,6 +56,7 @@ from digitizer.seal_files import (
     check_signature,
     digest,
     load,
+    load_shared,
     locked,
     one_line,
     write,
@@ -152,7 +153,7 @@ def _compare(chain: ChainReport, sealed: list[Payload], report: SealReport) -> N
 
 def verify(store: Store, layout: Layout, trust_roots: list[Any]) -> tuple[ChainReport, SealReport]:
     """Walk the chain and check it against the seal (see the module docstring)."""
-    files = load(seal_folder(layout))
+    files = load_shared(seal_folder(layout))
     sealed = files.sealed()
     chain = verify_chain_report(store, {p["entries"] for p in sealed})
     report = SealReport(problems=list(files.problems))

@@ -8,7 +8,8 @@ no spaces, ASCII) of ``v``, ``number`` (1 for the first seal), ``entries``, ``la
 ``last_hash`` (the chain's head), ``sealed_at`` and ``previous``.
 
 Writing: the head by a temporary file, fsync and rename, then its history line appended
-whole and fsynced, both 0600, under a lock file held by the writer. A crash between the
+whole and fsynced, both 0600, under a lock file held by the writer; readers take it shared
+(:func:`load_shared`), so they never see one seal's head with another's history. A crash between the
 two leaves the head one seal ahead of its history, which is accepted and mended by the next
 seal; a line torn by a crash is cut.
 """
@@ -147,12 +148,34 @@ def _check_history(files: SealFiles) -> None:
 
 
 def load(folder: Path) -> SealFiles:
+    """The seal folder as it is, for a caller holding the seal lock (the writer).
+
+    The history is read before the head: a writer replaces the head and then appends its
+    line, so a head read first could be followed by a history already past it, a false
+    ``seal_rollback``; read the other way a seal landing in between is a head one ahead of
+    its history, which is accepted. Readers without the lock use :func:`load_shared`."""
     files = SealFiles()
-    _read_head(folder / HEAD, files)
     _read_history(folder / HISTORY, files)
+    _read_head(folder / HEAD, files)
     if not files.problems:
         _check_history(files)
     return files
+
+
+def load_shared(folder: Path) -> SealFiles:
+    """:func:`load` under the seal lock taken shared: no seal is written while it reads
+    (a writer mending a crashed history appends two lines, which no order of reads
+    alone sees whole). A folder without its lock file (none yet, or a read-only copy
+    an inspector was given) is read as it is."""
+    try:
+        fd = os.open(folder / _LOCK, os.O_RDONLY)
+    except OSError:
+        return load(folder)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        return load(folder)
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +229,8 @@ def one_line(exc: BaseException) -> str:
 
 @contextlib.contextmanager
 def locked(folder: Path) -> Iterator[None]:
+    """The seal lock, exclusive: one writer at a time, and no reader of :func:`load_shared`
+    while it writes."""
     fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
