@@ -8,6 +8,7 @@ on against the shared store. Run it again after a stop: what is already there is
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -47,12 +48,27 @@ def merge(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     profile: Annotated[
-        str, typer.Option(help="Scanner profile whose signing key seals the audit chain.")
+        str,
+        typer.Option(
+            help="Scanner profile whose trust roots the workstation's signatures must chain "
+            "to, and whose signing key seals the audit chain."
+        ),
     ] = "default",
+    trust_ca: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--trust-ca",
+            metavar="FILE",
+            help="Also trust this CA certificate (PEM or DER; repeatable): for a workstation "
+            "signed by a CA the profile does not list yet (add it to the profile's "
+            "trust_roots too, for 'digitizer check').",
+        ),
+    ] = None,
 ) -> None:
     """Merge another store (documents, pages, words, fields, dossiers, reuse events,
     journal, audit trail) and its signed PDFs into this home's store and archive. The source
-    is only read; a PDF that does not match its record is not merged and is reported."""
+    is only read and not trusted: a document that fails a check is not merged and is
+    reported, and a source whose audit chain or seal does not hold is refused."""
     from digitizer.store.merge import StoreMerge
 
     state: Any = ctx.obj
@@ -64,15 +80,10 @@ def merge(
         raise ConfigurationError("the source is this store itself: nothing to merge")
     state.layout.prepare()
     prof = find_profile(state.layout.profiles_dir, profile)
+    roots = _trust_roots(prof, state.layout.home, trust_ca or [])
     source, target = Store(source_url), Store(state.store_url)
     try:
-        job = StoreMerge(
-            source,
-            target,
-            state.layout.archive,
-            source_archive=home / "archive",
-            trust_roots=_trust_roots(prof, state.layout.home),
-        )
+        job = StoreMerge(source, target, state.layout, home, trust_roots=roots)
         with Progress(
             TextColumn("[bold]merge"),
             BarColumn(),
@@ -106,12 +117,18 @@ def merge(
         raise typer.Exit(1)
 
 
-def _trust_roots(prof: ScannerProfile, home: Path) -> list[Any] | None:
-    """The CAs a merged PDF must chain to: the profile's ``trust_roots`` when it names some
-    (a province that knows its offices' CAs); else None, and the merge trusts the demo CAs
-    of both homes (demo set-ups only)."""
-    if not prof.signing.trust_roots:
-        return None
+def _trust_roots(prof: ScannerProfile, home: Path, extra: Sequence[Path]) -> list[Any]:
+    """The CAs a merged PDF (and the workstation's seal) must chain to: exactly what
+    ``digitizer check`` of this home accepts (the profile's ``trust_roots``, with this home's
+    demo CA when it has one), plus the CAs given with ``--trust-ca``. Never a CA found in
+    the workstation's home: shipped inside the untrusted source, it would prove nothing."""
     from digitizer.timestamping import load_certificates  # heavy: pyHanko
 
-    return list(load_certificates(prof.signing.trust_root_paths(home)))
+    roots = list(load_certificates([*prof.signing.trust_root_paths(home), *extra]))
+    if not roots:
+        raise ConfigurationError(
+            f"no CA to check the workstation's signatures against: profile '{prof.name}' "
+            "names no trust_roots and this home has no demo CA; give the workstation's CA "
+            "with --trust-ca FILE"
+        )
+    return roots

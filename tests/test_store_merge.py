@@ -5,8 +5,11 @@ tests/test_reindex.py), plus a dossier, a reuse event and a clerk's audit entry.
 real PostgreSQL database whose audit chain already has an entry of its own.
 
 The source is not trusted: a crafted copy of that home (rows forged in its database, files
-planted in its archive) must neither read a file outside its archive, nor write one outside
-the target's, nor register a PDF that is not the validly signed PDF/A of its record.
+planted in its archive, its own CA, its audit chain and seal) must neither read a file
+outside its archive, nor write one outside the target's, nor register a PDF that is not the
+validly signed PDF/A of its record, signed by a CA the target trusts, nor carry a state its
+audit chain did not record, nor touch what the target alone has. The workstation's demo CA
+is trusted the way a province would: given with --trust-ca, or shared (the same keys/).
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ import pikepdf
 import pytest
 from sqlalchemy import func, select
 
+from digitizer.claims import ContentClaims
 from digitizer.digest import sha256_of
+from digitizer.keys import init_demo_keys
 from digitizer.store import Store
-from digitizer.store.audit import record, verify_chain
-from digitizer.store.merge import as_utc
+from digitizer.store.audit import GENESIS, entry_hash, record, verify_chain
 from digitizer.store.merge_checks import MAX_PDF_BYTES
+from digitizer.store.merge_records import as_utc
 from digitizer.store.models import (
     AuditEntry,
     Document,
@@ -39,6 +44,7 @@ from digitizer.store.models import (
     OcrWordRow,
     Page,
     ReuseEvent,
+    Unit,
 )
 from tests.cli import run_digitizer
 from tests.conftest import sqlite_url
@@ -80,11 +86,22 @@ def _workstation(processed: Path, home: Path) -> tuple[Path, str]:
     return home, first
 
 
-def _merge(home: Path, source: Path, db_url: str | None = None) -> tuple[int, dict[str, Any], str]:
-    """Run the merge; a merge that blocks fails the test (TimeoutExpired) instead of hanging."""
-    done = run_digitizer(home, "store", "merge", str(source), "--json", db_url=db_url, timeout=180)
+def _merge(
+    home: Path, source: Path, db_url: str | None = None, *, trust_ca: Path | None = None
+) -> tuple[int, dict[str, Any], str]:
+    """Run the merge (trusting ``trust_ca`` too when given); a merge that blocks fails the
+    test (TimeoutExpired) instead of hanging."""
+    trust = ["--trust-ca", str(trust_ca)] if trust_ca is not None else []
+    done = run_digitizer(
+        home, "store", "merge", str(source), "--json", *trust, db_url=db_url, timeout=180
+    )
     report = json.loads(done.stdout) if done.stdout.strip() else {}
     return done.returncode, report, done.stderr
+
+
+def _ca(home: Path) -> Path:
+    """The demo CA of a home (what its PDFs and its seal chain to)."""
+    return home / "keys" / "demo-ca.pem"
 
 
 def _content(store: Store) -> dict[str, tuple[int, set[tuple[str, str | None, str]]]]:
@@ -114,12 +131,14 @@ def test_a_workstation_merges_into_the_province_store_once(
     target = Store(pg_url)
     record(target, actor="clerk-p", action="accept", document_id="elsewhere")
     target.close()
+    shutil.copytree(workstation / "keys", province / "keys")  # one office key, one CA
 
     code, report, stderr = _merge(province, workstation, pg_url)
     assert code == 0, stderr
     assert report["documents_added"] == 2 and report["documents_present"] == 0
     assert report["pdfs_copied"] == 2 and report["refused"] == []
     assert report["dossiers_added"] == 1 and report["reuse_events_added"] == 1
+    assert report["not_tied"] == 0 and report["out_of_scope"] == 0
     source = Store(sqlite_url(workstation / "digitizer.db"))
     with source.session() as s:
         source_actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
@@ -149,11 +168,11 @@ def test_a_workstation_merges_into_the_province_store_once(
     finally:
         source.close()
         target.close()
-    # merged documents are tied to the entries that brought them (their signatures chain to
-    # the workstation's demo CA, which the province's profile does not name as a trust root)
+    # what merge accepted, check accepts: signatures chain to the (shared) CA, and merged
+    # documents are tied to the entries that brought them
     checked = json.loads(run_digitizer(province, "check", "--json", db_url=pg_url).stdout)
     assert checked["not_tied"] == 0
-    assert {d["problem"] for d in checked["damaged"]} <= {"signature"}, checked
+    assert checked["damaged"] == [], checked
 
     # Again, and from a second workstation that digitized the same scans: nothing twice.
     second = copy_home(processed, tmp_path / "workstation-2")
@@ -179,7 +198,7 @@ def test_a_pdf_that_does_not_match_its_record_is_not_merged(
     damaged_pdf.write_bytes(bytes(data))
 
     province = tmp_path / "province"
-    code, report, _ = _merge(province, workstation)
+    code, report, _ = _merge(province, workstation, trust_ca=_ca(workstation))
     assert code == 1
     assert report["documents_added"] == 1
     assert len(report["refused"]) == 1 and damaged_id in report["refused"][0]
@@ -196,7 +215,7 @@ def test_a_source_whose_audit_chain_is_broken_is_refused(processed: Path, tmp_pa
     workstation, _ = _workstation(processed, tmp_path / "workstation")
     with sqlite3.connect(workstation / "digitizer.db") as db:
         db.execute("UPDATE audit SET new_value = 'forged'")
-    code, _, stderr = _merge(tmp_path / "province", workstation)
+    code, _, stderr = _merge(tmp_path / "province", workstation, trust_ca=_ca(workstation))
     assert code == 8
     assert "audit chain is broken" in stderr and len(stderr.strip().splitlines()) == 1
     assert not (tmp_path / "province" / "archive").exists() or not any(
@@ -215,7 +234,7 @@ def test_a_home_copied_from_another_machine_merges_from_its_own_archive(
         db.execute(
             "UPDATE documents SET output_path = '/srv/old-machine/home/' || output_path",
         )
-    code, report, stderr = _merge(tmp_path / "province", workstation)
+    code, report, stderr = _merge(tmp_path / "province", workstation, trust_ca=_ca(workstation))
     assert code == 0, stderr
     assert report["documents_added"] == 2 and report["refused"] == []
 
@@ -249,15 +268,21 @@ def _genuine(home: Path) -> list[tuple[str, Path]]:
 
 
 def _forge(
-    home: Path, doc_id: str, scan_sha: str, output_path: Path | str, output_sha: str
+    home: Path,
+    doc_id: str,
+    scan_sha: str,
+    output_path: Path | str,
+    output_sha: str,
+    *,
+    like: Path | None = None,
 ) -> None:
-    """A document row (copied from a genuine one, without pages) with these values."""
-    with sqlite3.connect(home / "digitizer.db") as db:
+    """A document row (copied from a genuine one of ``like``, by default of ``home``
+    itself, without pages) with these values."""
+    with sqlite3.connect((like or home) / "digitizer.db") as db:
         db.row_factory = sqlite3.Row
         row = dict(db.execute("SELECT * FROM documents ORDER BY id LIMIT 1").fetchone())
-        row.update(
-            id=doc_id, sha256=scan_sha, output_path=str(output_path), output_sha256=output_sha
-        )
+    row.update(id=doc_id, sha256=scan_sha, output_path=str(output_path), output_sha256=output_sha)
+    with sqlite3.connect(home / "digitizer.db") as db:
         db.execute(
             f"INSERT INTO documents ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
             list(row.values()),
@@ -288,7 +313,7 @@ def _refused_alone(
     PDFs (0600) are in its archive. The refused lines."""
     province = tmp_path / "province"
     before = _files(tmp_path, besides=province)
-    code, report, stderr = _merge(province, workstation)
+    code, report, stderr = _merge(province, workstation, trust_ca=_ca(workstation))
     assert code == 1, stderr
     refused = report["refused"]
     assert len(refused) == 1, refused
@@ -453,11 +478,11 @@ def test_a_pdf_whose_signature_does_not_verify_is_refused_even_with_its_hash_rec
     _refused_alone(tmp_path, workstation, doc_id, why, merged=1)
 
 
-def test_a_pdf_signed_by_a_certificate_neither_home_trusts_is_refused(
+def test_a_pdf_signed_by_a_certificate_the_target_does_not_trust_is_refused(
     processed: Path, tmp_path: Path
 ) -> None:
     """Signed by the real pipeline of another home (its own demo CA): intact, but not
-    signed by a key this merge trusts."""
+    signed by a key this merge trusts (the workstation's CA is given, not that one)."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy2(SCANS / "scan_0003.tif", inbox / "scan_0003.tif")
@@ -472,3 +497,234 @@ def test_a_pdf_signed_by_a_certificate_neither_home_trusts_is_refused(
     _forge(workstation, foreign_id, scan_sha, planted, _sha(planted.read_bytes()))
 
     _refused_alone(tmp_path, workstation, foreign_id, "trust root")
+
+
+# ----------------------------------------------------------------- what the target trusts
+
+
+def test_a_workstation_signed_by_a_ca_neither_in_the_profile_nor_given_is_refused_per_document(
+    processed: Path, tmp_path: Path
+) -> None:
+    """The workstation's own demo CA, shipped inside its (untrusted) home, was trusted: now
+    only what `check` of the province accepts, and the CAs given with --trust-ca."""
+    workstation = copy_home(processed, tmp_path / "workstation")
+    shutil.rmtree(workstation / "audit-seal")  # an older workstation: nothing refuses it whole
+    province = tmp_path / "province"
+    init_demo_keys(province)  # the province's own CA: the one its profile trusts
+
+    code, report, stderr = _merge(province, workstation)
+    assert code == 1, stderr
+    assert report["documents_added"] == 0 and len(report["refused"]) == 2
+    assert all("trust root" in line for line in report["refused"]), report["refused"]
+    assert not any((province / "archive").rglob("*.pdf"))
+
+    code, report, stderr = _merge(province, workstation, trust_ca=_ca(workstation))
+    assert code == 0, stderr
+    assert report["documents_added"] == 2 and report["refused"] == []
+    warnings = [line for line in stderr.splitlines() if "no audit seal" in line]
+    assert len(warnings) == 1, stderr  # merged, with one warning line
+
+
+def _truncated(home: Path) -> None:
+    """The chain's last entry deleted: the chain holds by itself, not against its seal."""
+    with sqlite3.connect(home / "digitizer.db") as db:
+        db.execute("DELETE FROM audit WHERE id = (SELECT max(id) FROM audit)")
+
+
+def _as_it_is(home: Path) -> None:
+    """Nothing changed."""
+
+
+@pytest.mark.parametrize(
+    ("spoil", "trusted", "problem"),
+    [(_as_it_is, False, "seal_invalid"), (_truncated, True, "audit_truncated")],
+    ids=["seal-by-an-untrusted-key", "chain-cut-short"],
+)
+def test_a_workstation_whose_seal_does_not_hold_is_refused_as_a_whole(
+    processed: Path,
+    tmp_path: Path,
+    spoil: Callable[[Path], None],
+    trusted: bool,
+    problem: str,
+) -> None:
+    workstation = copy_home(processed, tmp_path / "workstation")
+    spoil(workstation)
+    province = tmp_path / "province"
+    init_demo_keys(province)
+
+    code, report, stderr = _merge(
+        province, workstation, trust_ca=_ca(workstation) if trusted else None
+    )
+    assert code == 1 and report == {}, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("digitizer: error:")]
+    assert len(errors) == 1 and problem in errors[0], stderr
+    frames = [line for line in stderr.splitlines() if line.lstrip().startswith('File "')]
+    assert all("pyhanko" in f for f in frames), stderr  # pyHanko logs its own, merge none
+    assert not any((province / "archive").rglob("*.pdf"))
+    target = Store(sqlite_url(province / "digitizer.db"))
+    try:
+        with target.session() as s:
+            assert s.scalars(select(Document.id)).all() == []
+    finally:
+        target.close()
+
+
+# ----------------------------------------------------------------- the source's own state
+
+
+def _field_edited(home: Path, doc_id: str) -> None:
+    with sqlite3.connect(home / "digitizer.db") as db:
+        db.execute(
+            "UPDATE fields SET value = 'NGUYỄN VĂN GIẢ' WHERE id = "
+            "(SELECT min(id) FROM fields WHERE document_id = ?)",
+            (doc_id,),
+        )
+
+
+def _status_flipped(home: Path, doc_id: str) -> None:
+    with sqlite3.connect(home / "digitizer.db") as db:
+        db.execute(
+            "UPDATE documents SET status = CASE status WHEN 'registered' THEN 'needs_review' "
+            "ELSE 'registered' END WHERE id = ?",
+            (doc_id,),
+        )
+
+
+@pytest.mark.parametrize("edit", [_field_edited, _status_flipped], ids=["field", "status"])
+def test_a_document_whose_state_its_chain_did_not_record_is_refused(
+    processed: Path, tmp_path: Path, edit: Callable[[Path, str], None]
+) -> None:
+    """Edited in the workstation's database: the merge would have sealed the edit in with
+    its own `merged` entry."""
+    workstation = copy_home(processed, tmp_path / "workstation")
+    doc_id, _ = _genuine(workstation)[0]
+    edit(workstation, doc_id)
+
+    _refused_alone(
+        tmp_path, workstation, doc_id, "not the state its newest audit entry recorded", merged=1
+    )
+
+
+def _without_states(home: Path) -> None:
+    """The home as a digitizer from before state entries left it: its chain without states
+    (hashed as that version did), and no seal."""
+    store = Store(sqlite_url(home / "digitizer.db"))
+    try:
+        with store.session() as s, s.begin():
+            prev = GENESIS
+            for entry in list(s.scalars(select(AuditEntry).order_by(AuditEntry.id))):
+                entry.state, entry.prev_hash = None, prev
+                entry.hash = prev = entry_hash(entry)
+    finally:
+        store.close()
+    shutil.rmtree(home / "audit-seal")
+
+
+def test_documents_of_a_workstation_older_than_state_entries_are_merged_not_tied(
+    processed: Path, tmp_path: Path
+) -> None:
+    workstation = copy_home(processed, tmp_path / "workstation")
+    _without_states(workstation)
+    province = tmp_path / "province"
+
+    code, report, stderr = _merge(province, workstation, trust_ca=_ca(workstation))
+    assert code == 0, stderr
+    assert report["documents_added"] == 2 and report["not_tied"] == 2
+    target = Store(sqlite_url(province / "digitizer.db"))
+    try:
+        with target.session() as s:
+            merged = s.scalars(select(AuditEntry).where(AuditEntry.action == "merged")).all()
+    finally:
+        target.close()
+    assert len(merged) == 2 and all(e.state for e in merged)  # tied from now on
+
+
+# ----------------------------------------------------------------- the target at work
+
+
+def test_a_document_being_digitized_on_the_target_is_left_for_a_later_merge(
+    processed: Path, tmp_path: Path
+) -> None:
+    """A watcher or worker of the province holds the content's claim while it writes that
+    content's signed PDF: the merge must not write the same file meanwhile."""
+    workstation = copy_home(processed, tmp_path / "workstation")
+    busy_id, _ = _genuine(workstation)[0]
+    with sqlite3.connect(workstation / "digitizer.db") as db:
+        (scan_sha,) = db.execute("SELECT sha256 FROM documents WHERE id = ?", (busy_id,)).fetchone()
+    province = tmp_path / "province"
+    province.mkdir()
+    target = Store(sqlite_url(province / "digitizer.db"))
+    claims = ContentClaims(province / "work", target)
+    try:
+        assert claims.try_claim(scan_sha)
+        _refused_alone(tmp_path, workstation, busy_id, "being digitized now on this home", merged=1)
+    finally:
+        claims.close()
+        target.close()
+
+    code, report, stderr = _merge(province, workstation, trust_ca=_ca(workstation))
+    assert code == 0, stderr
+    assert report["documents_added"] == 1 and report["documents_present"] == 1
+
+
+def test_a_workstation_cannot_add_history_to_what_the_target_alone_has(
+    processed: Path, tmp_path: Path
+) -> None:
+    """Audit entries and a reuse event naming a document only the province has, and a unit
+    code the province has, with another name and validity: none of it reaches the province
+    (the workstation's own history does)."""
+    workstation, reused = _workstation(processed, tmp_path / "workstation")
+    province = tmp_path / "province"
+    province.mkdir()
+    own_id, own_sha = _id_of("a document of the province alone")
+    target = Store(sqlite_url(province / "digitizer.db"))
+    try:
+        unit = target.ensure_unit("99901", "Xã Thật")
+    finally:
+        target.close()
+    _forge(province, own_id, own_sha, "archive/own.pdf", "0" * 64, like=workstation)
+    source = Store(sqlite_url(workstation / "digitizer.db"))
+    try:
+        record(
+            source,
+            actor="clerk-x",
+            action="correct",
+            document_id=own_id,
+            field_name="full_name",
+            old_value="TRẦN",
+            new_value="forged",
+        )
+    finally:
+        source.close()
+    with sqlite3.connect(workstation / "digitizer.db") as db:
+        db.execute(
+            "INSERT INTO reuse_events (at, document_id, dossier_id, actor, automatic) "
+            "VALUES ('2026-01-02 00:00:00', ?, NULL, 'clerk-x', 0)",
+            (own_id,),
+        )
+        db.execute(
+            "INSERT INTO units (code, name, level, valid_from) "
+            "VALUES ('99901', 'Xã Giả', 'commune', '2026-01-01')"
+        )
+        db.execute("UPDATE dossiers SET unit_id = (SELECT id FROM units WHERE name = 'Xã Giả')")
+
+    code, report, stderr = _merge(province, workstation, trust_ca=_ca(workstation))
+    assert code == 0, stderr
+    assert report["documents_added"] == 2 and report["out_of_scope"] == 2
+    assert report["units_added"] == 0
+    target = Store(sqlite_url(province / "digitizer.db"))
+    try:
+        with target.session() as s:
+            about_own = s.scalars(select(AuditEntry).where(AuditEntry.document_id == own_id))
+            assert about_own.all() == []
+            assert s.scalars(select(ReuseEvent).where(ReuseEvent.document_id == own_id)).all() == []
+            units = s.execute(
+                select(Unit.id, Unit.name, Unit.valid_from).where(Unit.code == "99901")
+            )
+            assert [tuple(u) for u in units] == [(unit, "Xã Thật", None)]
+            assert s.scalars(select(Dossier.unit_id)).one() == unit
+            correction = s.scalars(select(AuditEntry).where(AuditEntry.action == "correct")).one()
+            assert correction.document_id == reused  # the workstation's own clerk came along
+            assert s.scalars(select(ReuseEvent.document_id)).all() == [reused]
+    finally:
+        target.close()

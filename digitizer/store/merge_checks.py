@@ -8,18 +8,27 @@ never an instruction:
   scan's SHA-256, :func:`digitizer.stages.document_id_for`) and agree with the row's own
   SHA-256; nothing else from the row (``output_path``, unit or dossier codes, field names)
   is ever made into a path;
+* its status, type and fields must be the state the source's own audit chain recorded for it
+  last (:func:`digitizer.store.audit_state.recorded_states`): a value edited in the database is
+  not carried into the target and sealed there by the ``merged`` entry;
 * its PDF is read only from the source home's ``archive/`` folder, at the place the
-  product's own rule gives for that id: whatever resolves outside that folder (a symbolic
-  link, ``..``) is refused, and so is anything but a regular file (a FIFO, a device), opened
-  so that opening never blocks; a file above a size bound is refused unread;
+  product's own rule gives for that id (:func:`digitizer.commit.output_path`): whatever
+  resolves outside that folder (a symbolic link, ``..``) is refused, and so is anything but
+  a regular file (a FIFO, a device), opened so that opening never blocks; a file above a
+  size bound is refused unread;
 * the bytes are copied into the target's archive under a private (0600) temporary name and
   checked *there*, where the source can no longer change them: the SHA-256 recorded for
   them, every signature (:func:`digitizer.verify.verify_file`: intact, valid, covering the
   file, chaining to a trust root), the PDF/A claim, and the document id written in the XMP
-  (:mod:`digitizer.pdfa.xmp`) against the row's id. Only then does the file take its name.
+  against the row's id. Only then does the file take its name.
 
-Each check that fails raises :class:`Refused` with one line saying why; the merge reports it
-for that document and goes on with the next.
+The trust roots are the target's (what ``digitizer check`` of the target accepts) and the
+CAs the operator names; never a CA found in the source home, which proves nothing.
+
+Each check of a document that fails raises :class:`Refused` with one line saying why; the
+merge reports it for that document and goes on with the next. The source's audit chain and
+its seal are checked once, first (:func:`verify_source_chain`): when they do not hold,
+nothing is merged.
 """
 
 from __future__ import annotations
@@ -28,86 +37,175 @@ import errno
 import hashlib
 import logging
 import os
-import re
 import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from digitizer.config import Layout
+from digitizer.digest import is_document_id, is_sha256_hex, sha256_of
+from digitizer.display import printable
 from digitizer.durable import fsync_dir
+from digitizer.errors import DigitizerError, StoreError
+from digitizer.regular import _OPEN_FLAGS as _NON_BLOCKING
+from digitizer.regular import kind_of
+from digitizer.store.audit import ChainReport, verify_chain_report
+from digitizer.store.store import Store
 
 log = logging.getLogger(__name__)
 
 MAX_PDF_BYTES = 1 << 30
 """The largest signed PDF a merge reads (1 GiB): the biggest document the profiles allow
 (500 colour pages at scan resolution) is about half of that."""
-MAX_CA_BYTES = 1 << 20
+MAX_SEAL_FILE_BYTES = 64 << 20
+"""The largest seal file of a source read (a seal adds about 200 bytes to its history)."""
 _CHUNK = 1 << 20
-_DOCUMENT_ID = re.compile(r"[0-9a-f]{16}")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NOCTTY
+_OPEN_FLAGS = _NON_BLOCKING | os.O_NOFOLLOW
 
 
 class Refused(Exception):
     """A document of the source that is not merged; ``str()`` is the one-line reason."""
 
 
-def shown(value: object, limit: int = 80) -> str:
+class SourceRefusedError(DigitizerError):
+    """The source as a whole is not merged (its audit seal does not hold)."""
+
+    exit_code = 1
+
+
+def bounded(value: object, limit: int = 80) -> str:
     """A value from the source fit for one line of a report: control characters escaped
-    (a terminal must not act on them), long values cut."""
-    text = value if isinstance(value, str) else repr(value)
-    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    (:func:`digitizer.display.printable`), a long value cut at ``limit`` characters."""
+    text = printable(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ----------------------------------------------------------------- the records
 
 
 def check_identity(row: Any) -> None:
     """The row's id is one the product could have made, from the row's own content hash."""
     from digitizer.stages import document_id_for  # heavy: the pipeline's imports
 
-    doc_id, sha256, output_sha256 = row.id, row.sha256, row.output_sha256
-    if not isinstance(doc_id, str) or not _DOCUMENT_ID.fullmatch(doc_id):
+    if not is_document_id(row.id):
         raise Refused("its id is not a document id (16 lowercase hex digits): not merged")
-    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+    if not is_sha256_hex(row.sha256):
         raise Refused("its recorded scan SHA-256 is not 64 lowercase hex digits: not merged")
-    if document_id_for(sha256) != doc_id:
+    if document_id_for(row.sha256) != row.id:
         raise Refused("its id does not agree with its recorded scan SHA-256: not merged")
-    if not isinstance(output_sha256, str) or not _SHA256.fullmatch(output_sha256):
+    if not is_sha256_hex(row.output_sha256):
         raise Refused("its recorded PDF SHA-256 is not 64 lowercase hex digits: not merged")
 
 
-def archive_pdf(archive: Path, document_id: str) -> Path:
-    """Where the product files a document's PDF in an archive folder (its own rule, as
-    :func:`digitizer.commit.output_path` applies it for this home's layout)."""
-    return archive / document_id[:2] / f"{document_id}.pdf"
+def check_state(current: str, recorded: str | None) -> bool:
+    """Whether the document's state (``current``, :func:`digitizer.store.audit_state.state_digest`
+    on the source) is tied to the source's chain: True when its newest state entry recorded
+    it, False when it has no state entry at all (a workstation older than state entries),
+    :class:`Refused` when the entry recorded another state (edited behind the program)."""
+    if recorded is None:
+        return False
+    if recorded != current:
+        raise Refused(
+            "its status, type or fields are not the state its newest audit entry recorded "
+            "(changed in the workstation's database): not merged"
+        )
+    return True
 
 
-def open_source_pdf(archive: Path, document_id: str, limit: int = MAX_PDF_BYTES) -> int:
-    """A read-only descriptor on the document's PDF in the source ``archive``.
+def verify_source_chain(source: Store, home: Path, trust_roots: Sequence[Any]) -> ChainReport:
+    """The source's audit chain, walked: it must hold, and so must its seal when the source
+    home has one (checked with the merge's own trust roots, as ``digitizer audit verify``
+    would): an entry cut off its end, a re-hashed chain or a forged seal refuses the merge as
+    a whole. A home without a seal folder (a workstation from before seals) is merged with
+    a warning: its chain is then only as good as its hashes."""
+    from digitizer.seal import seal_folder, verify  # heavy: pyHanko
+
+    layout = Layout(home=home, config_root=home)
+    folder = seal_folder(layout)
+    if not os.path.lexists(folder):
+        log.warning(
+            "the workstation has no audit seal (%s): its audit chain is merged as its own "
+            "hashes show it, nothing anchors its end",
+            folder,
+        )
+        chain, problems = verify_chain_report(source), []
+    else:
+        _screen_seal_folder(folder)
+        chain, seal = verify(source, layout, list(trust_roots))
+        problems = seal.problems
+    if chain.broken is not None:
+        raise StoreError(
+            f"the source's audit chain is broken at entry {chain.broken.entry_id} "
+            f"({chain.broken.reason}): merge refused; see 'digitizer audit verify'"
+        )
+    if problems:
+        code, detail = problems[0]
+        raise SourceRefusedError(
+            f"the workstation's audit seal does not hold ({code}: {bounded(detail, 300)}): "
+            "merge refused; see 'digitizer audit verify' on the workstation"
+        )
+    return chain
+
+
+def _screen_seal_folder(folder: Path) -> None:
+    """The seal's reader opens its files by name: only a real folder of small regular files
+    gets that far (a FIFO named head.json would hold the merge for good, a link could lead
+    to any file of this machine)."""
+    for path in (folder, *(folder / name for name in ("head.json", "history.jsonl"))):
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            continue  # a missing file is the seal's own problem to report
+        wanted = stat.S_ISDIR if path == folder else stat.S_ISREG
+        if not wanted(info.st_mode):
+            kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else kind_of(info.st_mode)
+            raise SourceRefusedError(
+                f"the workstation's audit seal {path} is {kind}: merge refused"
+            )
+        if path != folder and info.st_size > MAX_SEAL_FILE_BYTES:
+            raise SourceRefusedError(
+                f"the workstation's audit seal {path} has {info.st_size} bytes, more than "
+                f"{MAX_SEAL_FILE_BYTES}: merge refused"
+            )
+
+
+# ----------------------------------------------------------------- the PDFs
+
+
+def source_pdf(source: Layout, document_id: str) -> Path:
+    """Where the source home files the document's PDF: the product's one rule."""
+    from digitizer.commit import output_path  # heavy: the pipeline's imports
+
+    return output_path(source, document_id)
+
+
+def open_source_pdf(source: Layout, document_id: str, limit: int = MAX_PDF_BYTES) -> int:
+    """A read-only descriptor on the document's PDF in the ``source`` home's archive.
 
     The path is resolved, and must stay inside the (resolved) archive folder; it is then
     opened one component at a time from the archive folder without following links, so
     that nothing swapped in meanwhile leads out either. Opening is non-blocking (a FIFO
     cannot hold the merge) and only a regular file of at most ``limit`` bytes is kept.
     """
+    pdf = source_pdf(source, document_id)
     try:
-        root = archive.resolve(strict=True)
-        real = archive_pdf(root, document_id).resolve(strict=True)
+        root = source.archive.resolve(strict=True)
+        real = pdf.resolve(strict=True)
     except FileNotFoundError:
-        raise Refused(
-            f"no PDF at {archive_pdf(archive, document_id)} in the source archive"
-        ) from None
+        raise Refused(f"no PDF at {pdf} in the source archive") from None
     except (OSError, RuntimeError) as exc:  # RuntimeError: a symbolic link loop
         raise Refused(f"its PDF cannot be found in the source archive: {_why(exc)}") from exc
     if not real.is_relative_to(root) or real == root:
         raise Refused(
-            f"its PDF {archive_pdf(archive, document_id)} leads outside the source archive "
-            f"(to {shown(str(real))}): not read"
+            f"its PDF {pdf} leads outside the source archive (to {bounded(real)}): not read"
         )
     fd = _open_beneath(root, real.relative_to(root).parts)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise Refused(f"its PDF {real} is not a regular file: not read")
+            raise Refused(
+                f"its PDF {real} is not a regular file ({kind_of(info.st_mode)}): not read"
+            )
         if info.st_size > limit:
             raise Refused(
                 f"its PDF {real} has {info.st_size} bytes, more than the limit of {limit}: not read"
@@ -174,20 +272,21 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def copy_checked_pdf(
-    source_archive: Path,
+    source: Layout,
     target: Path,
     document_id: str,
     sha256: str,
     trust_roots: Sequence[Any],
     limit: int = MAX_PDF_BYTES,
 ) -> None:
-    """Copy the document's PDF from the source archive to ``target`` (the place the target's
-    own rule gives it), checked in a private copy beside ``target`` before it takes its name."""
+    """Copy the document's PDF from the ``source`` home's archive to ``target`` (the place
+    the target's own rule gives it), checked in a private copy beside ``target`` before it
+    takes its name."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.merge")
     partial.unlink(missing_ok=True)  # left by a merge killed with this process number
     try:
-        fd = open_source_pdf(source_archive, document_id, limit)
+        fd = open_source_pdf(source, document_id, limit)
         try:
             copy_into(fd, partial, sha256, limit)
         finally:
@@ -205,34 +304,19 @@ def copy_checked_pdf(
 
 
 def check_pdf(path: Path, document_id: str, trust_roots: Sequence[Any]) -> None:
-    """The copy at ``path`` is a PDF/A signed as it should be, of the document ``document_id``."""
+    """The copy at ``path`` is a PDF/A signed as it should be, of the document ``document_id``
+    (the id :func:`digitizer.verify.verify_file` reads from its XMP)."""
     from digitizer.verify import verify_file  # heavy: pyHanko
 
     report = verify_file(path, list(trust_roots), None)
     problems = report.problems + [p for s in report.signatures for p in s.problems]
     if problems:
-        raise Refused(f"its PDF is not a valid signed PDF/A ({shown(problems[0], 200)})")
-    embedded = embedded_document_id(path)
-    if embedded != document_id:
+        raise Refused(f"its PDF is not a valid signed PDF/A ({bounded(problems[0], 200)})")
+    if report.embedded_id != document_id:
         raise Refused(
-            f"its PDF is the signed PDF of document {shown(embedded or 'none')}, not of this "
-            "one: not merged"
+            f"its PDF is the signed PDF of document {bounded(report.embedded_id or 'none')}, "
+            "not of this one: not merged"
         )
-
-
-def embedded_document_id(path: Path) -> str | None:
-    """The document id the pipeline wrote in the PDF's XMP (``dgz:documentId``), if any."""
-    import pikepdf
-
-    from digitizer.pdfa.xmp import PROJECT_NS
-
-    try:
-        with pikepdf.open(path) as pdf:
-            value = pdf.open_metadata().get(f"{{{PROJECT_NS}}}documentId")
-    except Exception as exc:  # a hostile file breaks the parsers in many ways
-        log.debug("%s: cannot read its XMP: %s", path, exc)
-        return None
-    return value if isinstance(value, str) else None
 
 
 def place(partial: Path, target: Path) -> bool:
@@ -257,64 +341,10 @@ def place(partial: Path, target: Path) -> bool:
 def _same_content(a: Path, b: Path) -> bool:
     if b.is_symlink() or not b.is_file():
         return False
-    return _sha256_file(a) == _sha256_file(b)
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def load_trust_roots(target_home: Path, source_home: Path) -> list[Any]:
-    """The CAs a merged PDF's signature must chain to when the caller names none: the demo CA
-    of this home and that of the source home (read as untrusted: bounded, regular file).
-
-    The source's own CA proves only that its PDFs were signed by the key of that home; a
-    province that knows its offices' CAs passes them instead (a profile's ``trust_roots``).
-    """
-    from digitizer.timestamping import load_certificates  # heavy: pyHanko
-
-    roots: list[Any] = []
-    own = target_home / "keys" / "demo-ca.pem"
-    if own.is_file():
-        roots.extend(load_certificates([own]))
-    roots.extend(_source_certificates(source_home / "keys" / "demo-ca.pem"))
-    return roots
-
-
-def _source_certificates(path: Path) -> list[Any]:
-    """The certificates of a PEM/DER file of the source home; none when it is absent or not
-    a small regular certificate file (its PDFs are then refused as untrusted)."""
-    from asn1crypto import pem
-    from asn1crypto import x509 as asn1_x509
-
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError:
-        return []
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CA_BYTES:
-            log.warning("%s is not a certificate file: its CA is not trusted", path)
-            return []
-        data = os.read(fd, MAX_CA_BYTES)
-    finally:
-        os.close(fd)
-    try:
-        ders = [der for _, _, der in pem.unarmor(data, True)] if pem.detect(data) else [data]
-        certs = [asn1_x509.Certificate.load(der) for der in ders]
-        for cert in certs:
-            cert.native  # noqa: B018 - parse fully now: a bad file is found here
-    except (ValueError, TypeError) as exc:
-        log.warning("%s is not a certificate file (%s): its CA is not trusted", path, exc)
-        return []
-    return certs
+    return sha256_of(a) == sha256_of(b)
 
 
 def _why(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    return shown(str(exc) or type(exc).__name__, 120)
+    return bounded(str(exc) or type(exc).__name__, 120)
