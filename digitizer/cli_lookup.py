@@ -25,6 +25,8 @@ from sqlalchemy import select
 from digitizer.display import markup_safe, printable
 from digitizer.dossiers import import_dossiers
 from digitizer.errors import InputFileError
+from digitizer.profiles import find_profile
+from digitizer.seal import seal_chain
 from digitizer.store import Store
 from digitizer.store.lookup import (
     DOSSIER_FIELD,
@@ -326,14 +328,20 @@ def reuse(
         str | None, typer.Option(help="Who (the audit's actor). Default: $USER.")
     ] = None,
     as_json: JsonOpt = False,
+    profile: Annotated[
+        str, typer.Option(help="Scanner profile whose signing key seals the audit chain.")
+    ] = "default",
 ) -> None:
     """Record that a dossier reused a digitized document instead of asking the citizen
-    again (counted in the reuse rate; an audit entry)."""
+    again (counted in the reuse rate; an audit entry, sealed at the end like every
+    command's entries)."""
     actor = (clerk or os.environ.get("USER") or os.environ.get("LOGNAME") or "").strip()
     if not actor or len(actor) > 64:
         raise typer.BadParameter(
             "a clerk name of 1 to 64 characters (or $USER)", param_hint="--clerk"
         )
+    layout = ctx.obj.layout
+    sealer = find_profile(layout.profiles_dir, profile)  # an unknown one before any change
     store = _store(ctx)
     with store.session() as s, s.begin():
         doc = find_document(s, document)
@@ -346,6 +354,7 @@ def reuse(
                 "(`digitizer dossiers import`) or scan its receipt first"
             )
         outcome = record_reuse(s, doc, found, actor)
+    seal_chain(store, layout, sealer)  # the entry unsealed only as long as it must be
     store.close()
     if as_json:
         print(json.dumps(dataclasses.asdict(outcome), ensure_ascii=False))

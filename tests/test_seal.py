@@ -6,20 +6,27 @@ and sealed the audit chain with the demo key (the fixture of tests/test_reindex.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
+from sqlalchemy import select
 
 from digitizer import seal_files
 from digitizer.config import Layout
+from digitizer.distributed.queue import QueueSettings
+from digitizer.distributed.worker import _ProcessMeans, _Sealing
 from digitizer.profiles import find_profile
 from digitizer.seal import seal_chain, verify
 from digitizer.signing import Signer, open_signer, spec_for_profile
 from digitizer.store import Store, default_url
 from digitizer.store.audit import record
+from digitizer.store.models import Document
 from digitizer.timestamping import load_certificates
+from tests.cli import run_digitizer
 from tests.test_reindex import ROOT, copy_home, processed
 
 __all__ = ["processed"]  # the module fixture, used here too
@@ -113,3 +120,57 @@ def test_verifying_while_a_run_seals_in_a_loop(home: Path, store: Store, signer:
     assert not errors, errors
     assert [p for p in found if p] == []
     assert verify(store, layout, roots)[1].number > 2  # the writer did seal meanwhile
+
+
+# ------------------------------------------------------- every command that writes, seals
+
+
+def test_reuse_seals_its_entry(home: Path, store: Store, tmp_path: Path) -> None:
+    csv = tmp_path / "d.csv"
+    csv.write_text("dossier_code,received_date\n000.00.24.H07-1,2025-08-01\n", encoding="utf-8")
+    assert run_digitizer(home, "dossiers", "import", str(csv)).returncode == 0
+    with store.session() as s:
+        doc_id = s.scalars(select(Document.id).limit(1)).one()
+    done = run_digitizer(
+        home, "reuse", doc_id, "--dossier", "000.00.24.H07-1", "--clerk", "lan", "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["created"] is True
+    report = verify(store, Layout(home, ROOT), _roots(home))[1]
+    assert report.problems == [] and report.unsealed == 0 and report.number == 2
+
+
+def test_a_worker_process_seals_every_few_minutes_and_when_it_exits(
+    home: Path, store: Store
+) -> None:
+    """What each pool process of ``digitizer worker`` does after a task and at its exit."""
+    layout = Layout(home, ROOT)
+    roots = _roots(home)
+
+    def unsealed() -> int:
+        return verify(store, layout, roots)[1].unsealed
+
+    sealing = _Sealing(layout, every_s=3600)
+    record(store, actor="pipeline", action="digitize", document_id="d")
+    sealing.after_task(store, "default")  # too soon after the process began
+    assert unsealed() == 1
+    sealing.after_task(store, "no-such-profile")  # its task said so; no seal, no error
+    means = _ProcessMeans(layout, store.url, QueueSettings(broker_url="redis://127.0.0.1:9/0"))
+    means.sealing = sealing
+    means._digitizer = cast(Any, _Opened(store))
+    means.on_process_shutdown()  # the process exits: what its tasks did is sealed
+    assert unsealed() == 0
+    often = _Sealing(layout, every_s=0)
+    record(store, actor="pipeline", action="digitize", document_id="e")
+    often.after_task(store, "default")
+    assert unsealed() == 0
+
+
+class _Opened:
+    """A pool process's opened means, as far as its exit is concerned."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def close(self) -> None:
+        """The test's store stays open for the test."""

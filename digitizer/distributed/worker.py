@@ -2,6 +2,8 @@
 
 Start one on every machine that sees the files (same paths), the archive folder and the
 PostgreSQL store; each runs ``--concurrency`` pipeline processes (default: all cores).
+Each pool process seals the audit chain into this machine's home every few minutes while
+it works and when it exits (:class:`_Sealing`), like ``watch``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import logging
 import os
 import re
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
@@ -25,13 +28,15 @@ from digitizer.distributed.queue import (
     celery_app,
     redis_client,
 )
-from digitizer.errors import ConfigurationError
-from digitizer.profiles import find_profile
+from digitizer.errors import ConfigurationError, DigitizerError
+from digitizer.profiles import ScannerProfile, find_profile
+from digitizer.seal import periodic_sealer, seal_chain
 
 if TYPE_CHECKING:
     from celery import Celery, Task
 
     from digitizer.distributed.tasks import FileDigitizer, TaskReport
+    from digitizer.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +44,7 @@ log = logging.getLogger(__name__)
 # often, this far apart, on any worker, before the file is reported failed with the reason.
 RETRIES_WHILE_UNAVAILABLE = 20
 RETRY_SECONDS = 30
+SEAL_SECONDS = 300.0  # a working pool process seals the audit chain this often, like watch
 
 
 class CliState(Protocol):
@@ -59,6 +65,37 @@ BrokerOption = Annotated[
 ]
 
 
+class _Sealing:
+    """When a pool process seals the audit chain: after a task once ``every_s`` seconds
+    have passed (:func:`digitizer.seal.periodic_sealer`), and when it exits, with the
+    signing key of the profile its last task named. A worker runs for weeks: its entries
+    must not wait for another command's seal, since an entry is only proven to be the
+    program's once sealed."""
+
+    def __init__(self, layout: Layout, every_s: float = SEAL_SECONDS) -> None:
+        self.layout = layout
+        self.every_s = every_s
+        self._profiles: dict[str, tuple[ScannerProfile, Callable[[], None]]] = {}
+        self._last: str | None = None
+
+    def after_task(self, store: Store, profile_name: str) -> None:
+        found = self._profiles.get(profile_name)
+        if found is None:
+            try:
+                profile = find_profile(self.layout.profiles_dir, profile_name)
+            except DigitizerError as exc:  # its task failed or was retried for it
+                log.warning("audit chain not sealed with profile %s: %s", profile_name, exc)
+                return
+            found = (profile, periodic_sealer(store, self.layout, profile, self.every_s))
+            self._profiles[profile_name] = found
+        self._last = profile_name
+        found[1]()
+
+    def at_exit(self, store: Store) -> None:
+        if self._last is not None:
+            seal_chain(store, self.layout, self._profiles[self._last][0])
+
+
 class _ProcessMeans:
     """The :class:`FileDigitizer` of one pool process, opened at its first task.
 
@@ -71,6 +108,7 @@ class _ProcessMeans:
         self.store_url = store_url
         self.settings = settings
         self._digitizer: FileDigitizer | None = None
+        self.sealing = _Sealing(layout)
 
     def get(self) -> FileDigitizer:
         if self._digitizer is None:
@@ -85,10 +123,12 @@ class _ProcessMeans:
 
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         self._digitizer = None
+        self.sealing = _Sealing(self.layout)
         exit_with(os.getppid())  # a worker killed outright takes its pool processes along
 
     def on_process_shutdown(self, **_: Any) -> None:
         if self._digitizer is not None:
+            self.sealing.at_exit(self._digitizer.store)
             self._digitizer.close()
             self._digitizer = None
 
@@ -120,11 +160,14 @@ def worker_app(settings: QueueSettings, layout: Layout, store_url: str) -> Celer
     def digitize_file(task: Task, source: str, profile: str) -> TaskReport:
         from digitizer.distributed.tasks import WorkerUnavailable
 
+        digitizer = means.get()
         try:
-            return means.get().digitize(source, profile)
+            report = digitizer.digitize(source, profile)
         except WorkerUnavailable as exc:
             log.warning("%s: %s; retried in %d s", source, exc, RETRY_SECONDS)
             raise task.retry(exc=exc, countdown=RETRY_SECONDS) from exc
+        means.sealing.after_task(digitizer.store, profile)
+        return report
 
     worker_process_init.connect(means.on_process_init, weak=False)
     worker_process_shutdown.connect(means.on_process_shutdown, weak=False)
