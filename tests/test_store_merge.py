@@ -535,10 +535,21 @@ def _as_it_is(home: Path) -> None:
     """Nothing changed."""
 
 
+def _fifo_as_lock(home: Path) -> None:
+    """The seal's lock file a FIFO: opening it to read the seal would wait for ever."""
+    lock = home / "audit-seal" / ".lock"
+    lock.unlink(missing_ok=True)
+    os.mkfifo(lock)
+
+
 @pytest.mark.parametrize(
     ("spoil", "trusted", "problem"),
-    [(_as_it_is, False, "seal_invalid"), (_truncated, True, "audit_truncated")],
-    ids=["seal-by-an-untrusted-key", "chain-cut-short"],
+    [
+        (_as_it_is, False, "seal_invalid"),
+        (_truncated, True, "audit_truncated"),
+        (_fifo_as_lock, True, ".lock is a FIFO"),
+    ],
+    ids=["seal-by-an-untrusted-key", "chain-cut-short", "fifo-in-the-seal-folder"],
 )
 def test_a_workstation_whose_seal_does_not_hold_is_refused_as_a_whole(
     processed: Path,

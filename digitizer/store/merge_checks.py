@@ -38,7 +38,7 @@ import hashlib
 import logging
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -148,25 +148,26 @@ def verify_source_chain(source: Store, home: Path, trust_roots: Sequence[Any]) -
 
 
 def _screen_seal_folder(folder: Path) -> None:
-    """The seal's reader opens its files by name: only a real folder of small regular files
-    gets that far (a FIFO named head.json would hold the merge for good, a link could lead
-    to any file of this machine)."""
-    for path in (folder, *(folder / name for name in ("head.json", "history.jsonl"))):
-        try:
-            info = path.lstat()
-        except FileNotFoundError:
-            continue  # a missing file is the seal's own problem to report
-        wanted = stat.S_ISDIR if path == folder else stat.S_ISREG
-        if not wanted(info.st_mode):
-            kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else kind_of(info.st_mode)
-            raise SourceRefusedError(
-                f"the workstation's audit seal {path} is {kind}: merge refused"
-            )
-        if path != folder and info.st_size > MAX_SEAL_FILE_BYTES:
-            raise SourceRefusedError(
-                f"the workstation's audit seal {path} has {info.st_size} bytes, more than "
-                f"{MAX_SEAL_FILE_BYTES}: merge refused"
-            )
+    """The seal's reader opens its files by name, its lock file with a blocking open: only
+    a real folder of small regular files gets that far (a FIFO named head.json or .lock
+    would hold the merge for good, a link could lead to any file of this machine)."""
+    _screen(folder, folder.lstat(), stat.S_ISDIR)
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            path = Path(entry.path)
+            info = entry.stat(follow_symlinks=False)
+            _screen(path, info, stat.S_ISREG)
+            if info.st_size > MAX_SEAL_FILE_BYTES:
+                raise SourceRefusedError(
+                    f"the workstation's audit seal file {path} has {info.st_size} bytes, more "
+                    f"than {MAX_SEAL_FILE_BYTES}: merge refused"
+                )
+
+
+def _screen(path: Path, info: os.stat_result, wanted: Callable[[int], bool]) -> None:
+    if not wanted(info.st_mode):
+        kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else kind_of(info.st_mode)
+        raise SourceRefusedError(f"the workstation's audit seal {path} is {kind}: merge refused")
 
 
 # ----------------------------------------------------------------- the PDFs
