@@ -4,7 +4,8 @@
 when the clerk is done (:mod:`digitizer.seal`). ``audit verify`` is for scripts and
 inspectors: exit 0 when the chain holds and its seal vouches for it, 1 with every problem
 named (the first broken entry, ``audit_truncated``, ``audit_rewritten``, ``seal_invalid``,
-...); entries made since the last seal are a warning. ``audit seal`` seals it now.
+...); entries made since the last seal are a warning. ``audit seal`` seals it now
+(``--rotate``: with a renewed key).
 ``audit show`` masks personal-ID-like digit runs unless ``--reveal`` (its output ends up in
 tickets and mails; Decree 13/2023).
 """
@@ -26,7 +27,7 @@ from digitizer.profiles import ScannerProfile, find_profile
 from digitizer.review.actions import Reviewer
 from digitizer.review.keys import Keyboard
 from digitizer.review.session import IMAGE_MODES, ReviewSession
-from digitizer.seal import SealReport, seal_chain
+from digitizer.seal import SealReport, rotate_seal, seal_chain
 from digitizer.store import Store
 from digitizer.store.audit import ChainReport, entries_of, utc_iso
 from digitizer.understanding.schema import load_schemas
@@ -81,9 +82,7 @@ def review(
     try:
         reviewer = Reviewer(store, schemas, actor, load_province_codes())
         console = Console(highlight=False)
-        session = ReviewSession(
-            reviewer, Keyboard(), console, state.layout.home, images=images
-        )
+        session = ReviewSession(reviewer, Keyboard(), console, state.layout.home, images=images)
         try:
             summary = session.run(unit=unit, doc_type=doc_type)
         finally:  # what was decided is saved: seal it, even when the session was cut short
@@ -162,14 +161,29 @@ def audit_verify(
 
 
 @audit_app.command("seal")
-def audit_seal(ctx: typer.Context, profile: _PROFILE = "default") -> None:
+def audit_seal(
+    ctx: typer.Context,
+    profile: _PROFILE = "default",
+    rotate: Annotated[
+        bool,
+        typer.Option(
+            "--rotate",
+            help="The office's certificate was renewed: check the last seal (made by the old "
+            "key, which must chain to the profile's trust roots) and seal with this "
+            "profile's new key, recording the change of signer.",
+        ),
+    ] = False,
+) -> None:
     """Seal the audit chain's head now with the profile's signing key (also the first seal
     of a store made before seals, once 'audit verify' shows its chain is intact)."""
     state = _state(ctx)
     prof: ScannerProfile = find_profile(state.layout.profiles_dir, profile)
     store = Store(state.store_url)
     try:
-        outcome = seal_chain(store, state.layout, prof, start=True)
+        if rotate:
+            outcome = rotate_seal(store, state.layout, prof)
+        else:
+            outcome = seal_chain(store, state.layout, prof, start=True)
     finally:
         store.close()
     if not outcome.sealed:

@@ -17,8 +17,10 @@ server. It goes to ``$DIGITIZER_HOME/audit-seal/``:
 Both are written atomically (a temporary file, fsync, rename; the history by appending a
 whole line), 0600, under a lock file, so two runs of one home seal one after the other. A
 new seal is written only if it extends the previous one: the chain must still hold the
-previous head at its position with its hash, and link on from it. Otherwise the run says
-so and leaves everything as it is, for a person to look at.
+previous head at its position with its hash, and link on from it, and the previous seal
+must be this key's own (each payload names its ``signer``). Otherwise the run says so and
+leaves everything as it is, for a person to look at. A new key takes over only through
+:func:`rotate_seal` (``digitizer audit seal --rotate``), which records the change.
 
 :func:`verify` (``digitizer check``, ``digitizer audit verify``) checks the newest seal's
 signature and timestamp against the trust roots, that the history leads to it, and that
@@ -33,21 +35,19 @@ elsewhere (it is small) and the key on a token.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from digitizer.config import Layout
-from digitizer.errors import CertificateError, DigitizerError
+from digitizer.errors import DigitizerError
 from digitizer.profiles import ScannerProfile
 from digitizer.seal_files import (
     Payload,
@@ -61,6 +61,15 @@ from digitizer.seal_files import (
     one_line,
     write,
 )
+from digitizer.seal_keys import (
+    OpenKey,
+    SealError,
+    SealKey,
+    opened,
+    require_own_seal,
+    require_rotatable,
+    sign,
+)
 from digitizer.store import Store
 from digitizer.store.audit import (
     ChainReport,
@@ -72,9 +81,12 @@ from digitizer.store.audit import (
 from digitizer.store.models import AuditEntry, Document
 
 __all__ = [
+    "SealError",
+    "SealKey",
     "SealOutcome",
     "SealReport",
     "periodic_sealer",
+    "rotate_seal",
     "seal_chain",
     "seal_folder",
     "verify",
@@ -83,15 +95,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FOLDER = "audit-seal"
-if TYPE_CHECKING:  # signing imports pyHanko: only when a seal is made
-    from digitizer.signing import Signer, SignerSpec
-
-SealKey: TypeAlias = "ScannerProfile | SignerSpec | Signer | None"
 _YOUNG = dt.timedelta(days=1)  # a chain this young may get its first seal from a run
-
-
-class SealError(DigitizerError):
-    """The seal cannot be written (or read) as it is; the message says what to do."""
 
 
 def seal_folder(layout: Layout) -> Path:
@@ -227,9 +231,7 @@ def _seal(store: Store, layout: Layout, key: SealKey, start: bool) -> SealOutcom
     folder = seal_folder(layout)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     with locked(folder):
-        files = load(folder)
-        if files.problems:
-            raise SealError(f"{files.problems[0][1]} ({files.problems[0][0]})")
+        files = _sound(folder)
         with store.session() as s:
             entries, last_id, last_hash = chain_head(s)
         previous = files.head
@@ -242,24 +244,75 @@ def _seal(store: Store, layout: Layout, key: SealKey, start: bool) -> SealOutcom
             return SealOutcome(True, "nothing to seal: the store is empty")
         if previous is None and not start:
             _require_young_chain(store, folder, entries)
-        with _opened(key, layout) as opened:
+        with opened(key, layout) as open_key:
             if previous is not None:
-                _require_extension(store, files, opened, entries)
-            payload = {
-                "v": 1,
-                "number": previous["number"] + 1 if previous else 1,
-                "entries": entries,
-                "last_id": last_id,
-                "last_hash": last_hash,
-                "sealed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "previous": digest(previous) if previous else None,
-            }
-            signature = _sign(opened.signer, canonical(payload))
+                require_own_seal(
+                    files, open_key, key.name if isinstance(key, ScannerProfile) else "NAME"
+                )
+                _require_continued(store, previous, entries)
+            payload = _payload(previous, (entries, last_id, last_hash), open_key)
+            signature = sign(open_key.signer, canonical(payload))
         write(folder, files, payload, signature)
     log.info(
         "audit chain sealed: %d entries, head %s (seal %d)", entries, last_hash, payload["number"]
     )
     return SealOutcome(True, f"sealed {entries} entries (seal {payload['number']})")
+
+
+def _sound(folder: Path) -> SealFiles:
+    """The seal folder read by its writer, which builds on it only if nothing is wrong."""
+    files = load(folder)
+    if files.problems:
+        raise SealError(f"{files.problems[0][1]} ({files.problems[0][0]})")
+    return files
+
+
+def _payload(previous: Payload | None, head: tuple[int, int, str], key: OpenKey) -> Payload:
+    """The next seal's content: the chain's head, the seal before and who signs it."""
+    entries, last_id, last_hash = head
+    return {
+        "v": 1,
+        "number": previous["number"] + 1 if previous else 1,
+        "entries": entries,
+        "last_id": last_id,
+        "last_hash": last_hash,
+        "sealed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "previous": digest(previous) if previous else None,
+        "signer": key.fingerprint,
+    }
+
+
+def rotate_seal(store: Store, layout: Layout, key: SealKey) -> SealOutcome:
+    """Seal the chain with ``key``, a new signing key, after a seal made by another one
+    (the office's certificate renewed, or expired): a person's ``digitizer audit seal
+    --rotate``, never a run. The previous seal must verify and chain to ``key``'s trust
+    roots (see :func:`digitizer.seal_keys.require_rotatable`) and the chain must still
+    hold it; the new seal records the signer it replaces (``rotated_from``)."""
+    try:
+        return _rotate(store, layout, key)
+    except (DigitizerError, OSError, SQLAlchemyError) as exc:
+        return SealOutcome(False, f"seal not rotated: {one_line(exc)}")
+
+
+def _rotate(store: Store, layout: Layout, key: SealKey) -> SealOutcome:
+    folder = seal_folder(layout)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with locked(folder):
+        files = _sound(folder)
+        previous = files.head
+        if previous is None:
+            raise SealError(f"no seal in {folder} to rotate from: run 'digitizer audit seal'")
+        with store.session() as s:
+            head = chain_head(s)
+        with opened(key, layout) as open_key:
+            replaced, caveat = require_rotatable(files, open_key)
+            _require_continued(store, previous, head[0])
+            payload = {**_payload(previous, head, open_key), "rotated_from": replaced}
+            signature = sign(open_key.signer, canonical(payload))
+        write(folder, files, payload, signature)
+    detail = f"sealed {head[0]} entries with the new key (seal {payload['number']}, a rotation)"
+    log.info("%s%s", detail, f"; {caveat}" if caveat else "")
+    return SealOutcome(True, f"{detail}; {caveat}" if caveat else detail)
 
 
 def _require_young_chain(store: Store, folder: Path, entries: int) -> None:
@@ -292,11 +345,8 @@ def _require_young_chain(store: Store, folder: Path, entries: int) -> None:
             )
 
 
-def _require_extension(store: Store, files: SealFiles, key: _Key, entries: int) -> None:
-    """The previous seal is genuine, and the chain now continues it."""
-    assert files.head is not None
-    previous = files.head
-    _require_own_seal(files, key)
+def _require_continued(store: Store, previous: Payload, entries: int) -> None:
+    """The chain still holds what ``previous`` sealed, and links on from it."""
     sealed = previous["entries"]
     with store.session() as s:
         entry = s.get(AuditEntry, previous["last_id"]) if sealed else None
@@ -311,69 +361,6 @@ def _require_extension(store: Store, files: SealFiles, key: _Key, entries: int) 
     broken = verify_since(store, previous["last_id"], previous["last_hash"])
     if broken is not None:
         raise SealError(f"the audit chain is broken at entry {broken.entry_id}: {broken.reason}")
-
-
-def _require_own_seal(files: SealFiles, key: _Key) -> None:
-    """The previous seal was signed with this very certificate, or one the profile's trust
-    roots vouch for: a seal forged with another key is never extended."""
-    check = check_signature(files, key.roots)
-    if check.problem is None:
-        return
-    own = key.signer.pyhanko_signer().signing_cert
-    if check.genuine and own is not None and check.certificate == own.dump():
-        return
-    raise SealError(f"the last seal is not genuine: {check.problem}")
-
-
-@dataclass(frozen=True, slots=True)
-class _Key:
-    """An open signer and the trust roots its profile names."""
-
-    signer: Signer
-    roots: list[Any]
-
-
-@contextlib.contextmanager
-def _opened(key: SealKey, layout: Layout) -> Iterator[_Key]:
-    """An open signer for ``key``, closed afterwards unless the caller opened it."""
-    from digitizer.signing import Signer, open_signer, spec_for_profile
-    from digitizer.timestamping import load_certificates
-
-    if isinstance(key, Signer):
-        yield _Key(key, [])
-        return
-    if key is None:
-        raise CertificateError("no signing key to seal with: give the run's profile")
-    spec = spec_for_profile(key.signing, layout.home) if isinstance(key, ScannerProfile) else key
-    signer = open_signer(spec)
-    try:
-        yield _Key(signer, list(load_certificates(spec.trust_roots)))
-    finally:
-        signer.close()
-
-
-def _sign(signer: Signer, data: bytes) -> bytes:
-    """A detached CMS signature of ``data``, timestamped when the signer has a timestamp
-    server; sealed without the timestamp (a warning) when the server does not answer."""
-    stamper = signer._timestamper
-    try:
-        return _cms(signer, data, stamper)
-    except Exception as exc:
-        if stamper is None:
-            raise CertificateError(f"signing the seal failed: {one_line(exc)}") from exc
-        log.warning("the seal has no timestamp: the timestamp server failed (%s)", one_line(exc))
-    try:
-        return _cms(signer, data, None)
-    except Exception as exc:
-        raise CertificateError(f"signing the seal failed: {one_line(exc)}") from exc
-
-
-def _cms(signer: Signer, data: bytes, stamper: Any) -> bytes:
-    pyhanko_signer = signer.pyhanko_signer()
-    signed = asyncio.run(
-        pyhanko_signer.async_sign_general_data(data, "sha256", detached=True, timestamper=stamper)
-    )
-    return bytes(signed.dump())
 
 
 def periodic_sealer(

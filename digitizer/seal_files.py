@@ -20,8 +20,11 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import dataclasses
+import datetime as dt
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import secrets
@@ -36,6 +39,8 @@ HEAD = "head.json"
 HISTORY = "history.jsonl"
 _LOCK = ".lock"
 _HEX = frozenset("0123456789abcdef")
+# who signed a seal (since seals record it), and at a rotation who signed the one before
+_SIGNER_KEYS = ("signer", "rotated_from")
 
 Payload = dict[str, Any]
 
@@ -46,6 +51,12 @@ def canonical(payload: Payload) -> bytes:
 
 def digest(payload: Payload) -> str:
     return hashlib.sha256(canonical(payload)).hexdigest()
+
+
+def fingerprint(certificate: bytes) -> str:
+    """A signer's name in a payload (``signer``, ``rotated_from``): its certificate's
+    SHA-256, DER."""
+    return hashlib.sha256(certificate).hexdigest()
 
 
 @dataclass(slots=True)
@@ -62,19 +73,22 @@ class SealFiles:
         return self.history + ([self.head] if self.head and self.head not in self.history else [])
 
 
+def _hex64(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX
+
+
 def _valid_payload(payload: object) -> bool:
     if not isinstance(payload, dict):
         return False
     ints = all(type(payload.get(k)) is int for k in ("v", "number", "entries", "last_id"))
-    last_hash = payload.get("last_hash")
     previous = payload.get("previous")
+    signers = all(payload.get(k) is None or _hex64(payload[k]) for k in _SIGNER_KEYS)
     return (
         ints
-        and isinstance(last_hash, str)
-        and len(last_hash) == 64
-        and set(last_hash) <= _HEX
+        and _hex64(payload.get("last_hash"))
         and (previous is None or isinstance(previous, str))
         and isinstance(payload.get("sealed_at"), str)
+        and signers
     )
 
 
@@ -122,6 +136,10 @@ def _check_history(files: SealFiles) -> None:
             )
             return
     head, history = files.head, files.history
+    changed = _unrecorded_signer_change(files.sealed())
+    if changed is not None:
+        files.problems.append(("seal_invalid", changed))
+        return
     if head is None:
         if history:
             files.problems.append(("seal_invalid", f"{HEAD} is missing but seals were made"))
@@ -145,6 +163,21 @@ def _check_history(files: SealFiles) -> None:
     )
     if not follows:  # (one seal ahead of its history is a crash between the two writes)
         files.problems.append(("seal_invalid", f"the seal history does not lead to {HEAD}"))
+
+
+def _unrecorded_signer_change(seals: list[Payload]) -> str | None:
+    """Where a seal is signed by another key than the one before it without recording the
+    change (``rotated_from``, written by ``digitizer audit seal --rotate``), if anywhere.
+    Seals made before signers were recorded name none, and are not compared."""
+    for before, after in itertools.pairwise(seals):
+        old, new = before.get("signer"), after.get("signer")
+        if old is None or new is None or old == new or after.get("rotated_from") == old:
+            continue
+        return (
+            f"seal {after['number']} is signed by another key than seal {before['number']} "
+            "without recording a rotation ('digitizer audit seal --rotate')"
+        )
+    return None
 
 
 def load(folder: Path) -> SealFiles:
@@ -181,30 +214,72 @@ def load_shared(folder: Path) -> SealFiles:
 @dataclass(frozen=True, slots=True)
 class SignatureCheck:
     """A seal's signature: the problem (None: good), who signed, with which certificate
-    (DER), the timestamp's time, and whether the signature matches whatever its trust."""
+    (DER), the timestamp's time, whether the signature matches whatever its trust, and
+    when its certificate expired if it has by now."""
 
     problem: str | None
     signer: str = ""
     certificate: bytes = b""
     timestamp: str | None = None
     genuine: bool = False
+    expired_on: dt.datetime | None = None
 
 
-def check_signature(files: SealFiles, trust_roots: list[Any]) -> SignatureCheck:
-    """The newest seal's signature: intact, valid, trusted, its timestamp too if any."""
+def check_signature(
+    files: SealFiles, trust_roots: list[Any], *, moment: dt.datetime | None = None
+) -> SignatureCheck:
+    """The newest seal's signature: intact, valid, trusted (at ``moment``, default now),
+    its timestamp too if any, and made by the signer its payload names."""
+    check = _validated(files, trust_roots, moment)
+    if check.problem is not None and moment is None:
+        check = _judged_when_made(files, trust_roots, check)
+    assert files.head is not None
+    named = files.head.get("signer")
+    if check.problem is None and named not in (None, fingerprint(check.certificate)):
+        problem = "the seal names another signer than the one that signed it"
+        return dataclasses.replace(check, problem=problem)
+    return check
+
+
+def _judged_when_made(
+    files: SealFiles, trust_roots: list[Any], check: SignatureCheck
+) -> SignatureCheck:
+    """A genuine seal whose certificate has expired since is judged at the time its
+    timestamp proves: made while the certificate was valid, it stays good. Without a
+    timestamp nothing proves when it was made, which the problem says, with the way out."""
+    if not check.genuine or check.expired_on is None:
+        return check
+    if check.timestamp is None:
+        problem = (
+            f"the seal's certificate ({check.signer}) expired on {check.expired_on:%Y-%m-%d} "
+            "and no timestamp proves the seal was made before: with the renewed key, run "
+            "'digitizer audit seal --rotate'"
+        )
+        return dataclasses.replace(check, problem=problem)
+    stamped = dt.datetime.fromisoformat(check.timestamp)
+    return dataclasses.replace(_validated(files, trust_roots, stamped), expired_on=check.expired_on)
+
+
+def _validated(
+    files: SealFiles, trust_roots: list[Any], moment: dt.datetime | None
+) -> SignatureCheck:
     from asn1crypto import cms
     from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+    from pyhanko_certvalidator import ValidationContext
 
     from digitizer.timestamping import verification_context
 
     assert files.head is not None
+    context = (
+        verification_context(trust_roots)
+        if moment is None
+        else ValidationContext(trust_roots=trust_roots, moment=moment, revocation_mode="soft-fail")
+    )
     try:
         signed = cms.ContentInfo.load(files.signature)["content"]
         status = asyncio.run(
             async_validate_detached_cms(
-                canonical(files.head),
-                signed,
-                signer_validation_context=verification_context(trust_roots),
+                canonical(files.head), signed, signer_validation_context=context
             )
         )
     except Exception as exc:  # a damaged signature breaks the parser in many ways
@@ -213,14 +288,18 @@ def check_signature(files: SealFiles, trust_roots: list[Any]) -> SignatureCheck:
     name, der = cert.subject.human_friendly, cert.dump()
     ts = status.timestamp_validity
     stamped = ts.timestamp.isoformat() if ts is not None else None
+    not_after = cert["tbs_certificate"]["validity"]["not_after"].native
+    expired = not_after if not_after < dt.datetime.now(dt.UTC) else None
     if not (status.intact and status.valid):
         return SignatureCheck("the seal's signature does not match it", name, der)
     if not status.trusted:
         problem = f"the seal is signed by {name}, which does not chain to a trust root"
-        return SignatureCheck(problem, name, der, stamped, genuine=True)
+        return SignatureCheck(problem, name, der, stamped, True, expired)
     if ts is not None and not (ts.intact and ts.valid and ts.trusted):
-        return SignatureCheck("the seal's timestamp is not valid", name, der, stamped, True)
-    return SignatureCheck(None, name, der, stamped, genuine=True)
+        return SignatureCheck(
+            "the seal's timestamp is not valid", name, der, stamped, True, expired
+        )
+    return SignatureCheck(None, name, der, stamped, True, expired)
 
 
 def one_line(exc: BaseException) -> str:

@@ -6,13 +6,21 @@ and sealed the audit chain with the demo key (the fixture of tests/test_reindex.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
+import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from digitizer import seal_files
@@ -20,13 +28,15 @@ from digitizer.config import Layout
 from digitizer.distributed.queue import QueueSettings
 from digitizer.distributed.worker import _ProcessMeans, _Sealing
 from digitizer.profiles import find_profile
-from digitizer.seal import seal_chain, verify
+from digitizer.seal import rotate_seal, seal_chain, verify
+from digitizer.seal_files import _unrecorded_signer_change
 from digitizer.signing import Signer, open_signer, spec_for_profile
 from digitizer.store import Store, default_url
 from digitizer.store.audit import record
 from digitizer.store.models import Document
 from digitizer.timestamping import load_certificates
 from tests.cli import run_digitizer
+from tests.pki import OfficePki, running_pki
 from tests.test_reindex import ROOT, copy_home, processed
 
 __all__ = ["processed"]  # the module fixture, used here too
@@ -174,3 +184,239 @@ class _Opened:
 
     def close(self) -> None:
         """The test's store stays open for the test."""
+
+
+# ------------------------------------------------------- a new key: 'audit seal --rotate'
+
+DAY = dt.timedelta(days=1)
+
+
+def _renewed_config(tmp_path: Path, *old_roots: Path) -> tuple[Path, Path]:
+    """A configuration whose 'default' profile signs with a new demo-like key (another CA
+    and certificate, as a renewal brings) and trusts its CA and ``old_roots``; and the new
+    key's file."""
+    from digitizer.keys import init_demo_keys
+
+    new = init_demo_keys(tmp_path / "renewed")
+    roots = json.dumps([str(new.ca_cert_path), *map(str, old_roots)])
+    config = tmp_path / "config"
+    shutil.copytree(ROOT / "scanner_profiles", config / "scanner_profiles")
+    for name in ("pipelines", "schemas"):
+        (config / name).symlink_to(ROOT / name)
+    profile = config / "scanner_profiles" / "default.toml"
+    text = profile.read_text(encoding="utf-8")
+    text = text.replace('pkcs12 = "demo"', f'pkcs12 = "{new.p12_path}"', 1)
+    text = text.replace(
+        'password_file = ""',
+        f'password_file = "{new.password_path}"\ntrust_roots = {roots}',
+        1,
+    )
+    profile.write_text(text, encoding="utf-8")
+    return config, new.p12_path
+
+
+def _certificate_sha256(p12: Path) -> str:
+    from digitizer.keys import load_pkcs12, read_password_file
+
+    loaded = load_pkcs12(p12, read_password_file(p12.with_name("demo-signer.password")))
+    return hashlib.sha256(loaded.certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+def test_a_renewed_key_seals_only_through_a_rotation(
+    home: Path, store: Store, tmp_path: Path
+) -> None:
+    """The old demo key sealed the home; the office's renewed key (another certificate)
+    must not extend that seal silently, but a person's --rotate checks the old seal and
+    moves it to the new key, recorded in the history; seals go on with the new key."""
+    config, new_p12 = _renewed_config(tmp_path)
+    record(store, actor="lan", action="reuse", document_id="d")
+    refused = run_digitizer(home, "audit", "seal", config=config)
+    assert refused.returncode == 1
+    assert "not by this key" in refused.stderr
+    assert "'digitizer audit seal --rotate --profile default'" in refused.stderr
+    rotated = run_digitizer(home, "audit", "seal", "--rotate", config=config)
+    assert rotated.returncode == 0, rotated.stderr
+    assert "a rotation" in rotated.stdout
+    history = [json.loads(line) for line in (home / "audit-seal" / "history.jsonl").open()]
+    old, new = history[-2], history[-1]
+    old_signer = _certificate_sha256(home / "keys" / "demo-signer.p12")
+    assert new["rotated_from"] == old_signer and new["signer"] == _certificate_sha256(new_p12)
+    assert old.get("signer", old_signer) == old_signer
+    record(store, actor="lan", action="reuse", document_id="d")
+    layout = Layout(home, config)
+    profile = find_profile(config / "scanner_profiles", "default")
+    assert seal_chain(store, layout, profile).sealed  # the new key extends its own seal
+    done = run_digitizer(home, "audit", "verify", "--json", config=config)
+    assert done.returncode == 0, done.stdout + done.stderr
+    seal = json.loads(done.stdout)["seal"]
+    assert (seal["seals"], seal["not_yet_sealed"]) == (3, 0)
+    again = rotate_seal(store, layout, profile)
+    assert not again.sealed and "already signed by this key" in again.detail
+
+
+def test_a_signer_change_is_accepted_only_at_a_rotation() -> None:
+    a, b = "a" * 64, "b" * 64
+    seals: list[dict[str, object]] = [{"number": 1}, {"number": 2, "signer": a}]
+    assert _unrecorded_signer_change([*seals, {"number": 3, "signer": b}]) is not None
+    rotation = {"number": 3, "signer": b, "rotated_from": a}
+    assert _unrecorded_signer_change([*seals, rotation, {"number": 4, "signer": b}]) is None
+
+
+def test_a_seal_by_a_certificate_expired_since_is_named_and_rotated_from(
+    home: Path, store: Store, tmp_path: Path
+) -> None:
+    """A seal made while its certificate was valid, with no timestamp: once the
+    certificate has expired, verify says so and names the way out; the rotation goes on
+    and says what the old seal's trust rests on."""
+    ca_pem = _seal_with_an_expired_certificate(home, store, tmp_path)
+    config, _ = _renewed_config(tmp_path, ca_pem)
+    layout = Layout(home, config)
+    problems = verify(store, layout, list(load_certificates([ca_pem])))[1].problems
+    assert [code for code, _ in problems] == ["seal_invalid"]
+    assert "expired on" in problems[0][1] and "--rotate" in problems[0][1]
+    profile = find_profile(config / "scanner_profiles", "default")
+    outcome = rotate_seal(store, layout, profile)
+    assert outcome.sealed, outcome.detail
+    assert "no timestamp" in outcome.detail and "rests on its own date" in outcome.detail
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfficePki]:
+    with running_pki(tmp_path_factory.mktemp("pki")) as running:
+        yield running
+
+
+def test_a_timestamp_proves_a_seal_was_made_before_its_certificate_expired(
+    home: Path, store: Store, tmp_path: Path, pki: OfficePki
+) -> None:
+    """A seal timestamped while its certificate was valid stays good once it expires, and
+    is rotated from without a caveat."""
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    ca_pem = _seal_with_an_expired_certificate(
+        home,
+        store,
+        tmp_path,
+        expires_in=dt.timedelta(seconds=4),
+        sealed_ago=dt.timedelta(0),
+        stamper=HTTPTimeStamper(pki.tsa_url),
+    )
+    roots = list(load_certificates([ca_pem, pki.root_pem]))
+    time.sleep(5)  # the certificate expires
+    report = verify(store, Layout(home, ROOT), roots)[1]
+    assert report.problems == [] and report.timestamp is not None
+    config, _ = _renewed_config(tmp_path, ca_pem, pki.root_pem)
+    profile = find_profile(config / "scanner_profiles", "default")
+    outcome = rotate_seal(store, Layout(home, config), profile)
+    assert outcome.sealed and "rests on" not in outcome.detail, outcome.detail
+
+
+def _issue(
+    name: str,
+    key: rsa.RSAPrivateKey,
+    issuer: tuple[x509.Name, Any] | None,
+    valid: tuple[dt.timedelta, dt.timedelta],
+) -> x509.Certificate:
+    """A certificate valid from ``valid[0]`` to ``valid[1]`` from now, issued by
+    ``issuer`` (its name and key), or a self-signed CA when there is none."""
+    now = dt.datetime.now(dt.UTC)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    issuer_name, issuer_key = issuer or (subject, key)
+    ca = issuer is None
+    usage = {name: False for name in _KEY_USAGES}
+    usage.update(key_cert_sign=ca, crl_sign=ca, digital_signature=not ca, content_commitment=not ca)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now + valid[0])
+        .not_valid_after(now + valid[1])
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(**usage), critical=True)
+        .sign(issuer_key, hashes.SHA256())
+    )
+
+
+_KEY_USAGES = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+    "encipher_only",
+    "decipher_only",
+)
+
+
+def _pem(path: Path, item: x509.Certificate | rsa.RSAPrivateKey) -> str:
+    if isinstance(item, x509.Certificate):
+        path.write_bytes(item.public_bytes(serialization.Encoding.PEM))
+    else:
+        path.write_bytes(
+            item.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    return str(path)
+
+
+def _seal_with_an_expired_certificate(
+    home: Path,
+    store: Store,
+    tmp_path: Path,
+    *,
+    expires_in: dt.timedelta = -DAY,
+    sealed_ago: dt.timedelta = 5 * DAY,
+    stamper: Any = None,
+) -> Path:
+    """Replace the home's seal by one of the same chain, made ``sealed_ago`` (timestamped
+    by ``stamper`` if any) by a certificate that expires ``expires_in`` from now (by
+    default: sealed five days ago, expired yesterday); its own CA is the returned PEM."""
+    from pyhanko.sign import signers
+
+    from digitizer.seal_keys import sign
+    from digitizer.store.audit import chain_head
+
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca = _issue("expired-test CA", ca_key, None, (-30 * DAY, 30 * DAY))
+    leaf_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    leaf = _issue("old office key", leaf_key, (ca.subject, ca_key), (-10 * DAY, expires_in))
+    ca_pem = _pem(tmp_path / "ca.pem", ca)
+    simple = signers.SimpleSigner.load(
+        _pem(tmp_path / "leaf.key", leaf_key), _pem(tmp_path / "leaf.pem", leaf), [ca_pem]
+    )
+    with store.session() as s:
+        entries, last_id, last_hash = chain_head(s)
+    payload = {
+        "v": 1,
+        "number": 1,
+        "entries": entries,
+        "last_id": last_id,
+        "last_hash": last_hash,
+        "sealed_at": (dt.datetime.now(dt.UTC) - sealed_ago).isoformat("T", "seconds"),
+        "previous": None,
+        "signer": hashlib.sha256(leaf.public_bytes(serialization.Encoding.DER)).hexdigest(),
+    }
+    signature = sign(cast(Any, _OldSigner(simple, stamper)), seal_files.canonical(payload))
+    folder = home / "audit-seal"
+    shutil.rmtree(folder)
+    folder.mkdir(mode=0o700)
+    seal_files.write(folder, seal_files.SealFiles(), payload, signature)
+    return Path(ca_pem)
+
+
+class _OldSigner:
+    """The part of a digitizer Signer that signs a seal, around a pyHanko signer."""
+
+    def __init__(self, signer: Any, stamper: Any) -> None:
+        self._signer = signer
+        self._timestamper = stamper
+
+    def pyhanko_signer(self) -> Any:
+        return self._signer
