@@ -28,6 +28,7 @@ import itertools
 import json
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,14 +199,16 @@ def load(folder: Path) -> SealFiles:
 def load_shared(folder: Path) -> SealFiles:
     """:func:`load` under the seal lock taken shared: no seal is written while it reads
     (a writer mending a crashed history appends two lines, which no order of reads
-    alone sees whole). A folder without its lock file (none yet, or a read-only copy
-    an inspector was given) is read as it is."""
+    alone sees whole). A folder without a lock file that is one (none yet, a read-only
+    copy an inspector was given, or a FIFO or link put in its place, which must not hang
+    the reader) is read as it is."""
     try:
-        fd = os.open(folder / _LOCK, os.O_RDONLY)
+        fd = os.open(folder / _LOCK, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
     except OSError:
         return load(folder)
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            fcntl.flock(fd, fcntl.LOCK_SH)
         return load(folder)
     finally:
         os.close(fd)

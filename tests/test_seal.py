@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import threading
 import time
@@ -420,3 +421,17 @@ class _OldSigner:
 
     def pyhanko_signer(self) -> Any:
         return self._signer
+
+
+def test_a_fifo_in_place_of_the_seal_lock_does_not_hang_a_verify(home: Path, store: Store) -> None:
+    lock = home / "audit-seal" / ".lock"
+    lock.unlink(missing_ok=True)
+    os.mkfifo(lock)
+    found: list[object] = []
+    layout = Layout(home, ROOT)
+    thread = threading.Thread(
+        target=lambda: found.append(verify(store, layout, _roots(home))[1]), daemon=True
+    )
+    thread.start()
+    thread.join(timeout=60)
+    assert found and not cast(Any, found[0]).problems
