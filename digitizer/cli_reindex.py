@@ -32,10 +32,8 @@ err = Console(stderr=True)
 
 
 def _trust_roots(state: Any, profile: str) -> list[object]:
-    from digitizer.timestamping import load_certificates  # heavy: pyHanko
-
     prof = find_profile(state.layout.profiles_dir, profile)
-    return list(load_certificates(prof.signing.trust_root_paths(state.layout.home)))
+    return prof.signing.trust_root_certificates(state.layout.home)
 
 
 def _console() -> Console:

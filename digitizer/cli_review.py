@@ -98,10 +98,9 @@ def review(
 def _verified(state: Any, profile: str) -> tuple[ChainReport, SealReport]:
     """The chain walked and checked against its seal, with the profile's trust roots."""
     from digitizer.seal import verify  # heavy: pyHanko
-    from digitizer.timestamping import load_certificates
 
     prof = find_profile(state.layout.profiles_dir, profile)
-    roots = list(load_certificates(prof.signing.trust_root_paths(state.layout.home)))
+    roots = prof.signing.trust_root_certificates(state.layout.home)
     store = Store(state.store_url)
     try:
         return verify(store, state.layout, roots)

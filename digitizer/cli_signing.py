@@ -173,10 +173,9 @@ def verify(
     """Check signatures, timestamps, the PDF/A claim and that the store registered the file."""
     state: Any = ctx.obj
     prof = find_profile(state.layout.profiles_dir, profile)
-    from digitizer.timestamping import load_certificates  # heavy: pyHanko
-    from digitizer.verify import store_lookup, verify_file
+    from digitizer.verify import store_lookup, verify_file  # heavy: pyHanko
 
-    roots = load_certificates(prof.signing.trust_root_paths(state.layout.home))
+    roots = prof.signing.trust_root_certificates(state.layout.home)
     lookup = store_lookup(state.store_url)
     failed = 0
     out = Console()

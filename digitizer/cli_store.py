@@ -124,7 +124,7 @@ def _trust_roots(prof: ScannerProfile, home: Path, extra: Sequence[Path]) -> lis
     the workstation's home: shipped inside the untrusted source, it would prove nothing."""
     from digitizer.timestamping import load_certificates  # heavy: pyHanko
 
-    roots = list(load_certificates([*prof.signing.trust_root_paths(home), *extra]))
+    roots = prof.signing.trust_root_certificates(home) + list(load_certificates(extra))
     if not roots:
         raise ConfigurationError(
             f"no CA to check the workstation's signatures against: profile '{prof.name}' "

@@ -95,6 +95,13 @@ class SigningSettings:
         extra = (demo_ca,) if demo_ca.is_file() else ()
         return tuple(_expand(p, home) for p in self.trust_roots) + extra
 
+    def trust_root_certificates(self, home: Path) -> list[Any]:
+        """The trust roots, loaded (asn1crypto): what signatures, timestamps and the audit
+        seal must chain to, for verify, check, review, reindex and merge alike."""
+        from digitizer.timestamping import load_certificates  # heavy: pyHanko
+
+        return list(load_certificates(self.trust_root_paths(home)))
+
     def password(self, home: Path) -> bytes | None:
         """The PKCS#12 password: environment variable first, then the password file."""
         if self.password_env and self.password_env in os.environ:
