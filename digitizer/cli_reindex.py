@@ -115,29 +115,22 @@ def reindex(
     try:
         total = job.count_candidates(store, schemas, everything)
         seal = partial(seal_chain, store, state.layout, prof)
+        run = partial(
+            job.run,
+            store,
+            state.layout,
+            schemas,
+            definition,
+            everything=everything,
+            trust_roots=roots,
+            seal=seal,
+        )
         if as_json:
-            summary = job.run(
-                store,
-                state.layout,
-                schemas,
-                definition,
-                everything=everything,
-                trust_roots=roots,
-                seal=seal,
-            )
+            summary = run()
         else:
             with _bar("re-indexing") as bar:
                 task = bar.add_task("reindex", total=total, current="")
-                summary = job.run(
-                    store,
-                    state.layout,
-                    schemas,
-                    definition,
-                    everything=everything,
-                    trust_roots=roots,
-                    on_document=lambda d: bar.update(task, advance=1, current=d),
-                    seal=seal,
-                )
+                summary = run(on_document=lambda d: bar.update(task, advance=1, current=d))
     finally:
         store.close()
     data = summary.to_json()

@@ -37,6 +37,21 @@ def run_digitizer(
     )
 
 
+def start_digitizer(home: Path, *args: str, stderr: int = subprocess.PIPE) -> subprocess.Popen[str]:
+    """The program started in the background (its own home, the bundled configuration,
+    stdout piped): for tests that act on it while it runs."""
+    env = dict(os.environ, DIGITIZER_HOME=str(home), OMP_THREAD_LIMIT="1")
+    env.pop("DIGITIZER_DB_URL", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "digitizer", "--config", str(ROOT), *args],
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+
+
 def json_lines(stdout: str) -> list[dict[str, object]]:
     """One JSON object per non-empty line (``--json`` output of per-document commands)."""
     return [json.loads(line) for line in stdout.splitlines() if line.strip()]

@@ -5,16 +5,14 @@ PDF that a record names is ever written over."""
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.cli import ROOT, json_lines, run_digitizer
+from tests.cli import json_lines, run_digitizer, start_digitizer
 
 _FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
@@ -33,17 +31,7 @@ def small_scan(path: Path, number: int) -> Path:
 
 
 def _start(home: Path, files: list[Path]) -> subprocess.Popen[str]:
-    env = dict(os.environ, DIGITIZER_HOME=str(home), OMP_THREAD_LIMIT="1")
-    env.pop("DIGITIZER_DB_URL", None)
-    args = ["process", "--json", "--workers", "1", *map(str, files)]
-    return subprocess.Popen(
-        [sys.executable, "-m", "digitizer", "--config", str(ROOT), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
+    return start_digitizer(home, "process", "--json", "--workers", "1", *map(str, files))
 
 
 def _records(home: Path) -> dict[str, tuple[str, str]]:

@@ -3,15 +3,13 @@ a registration, not when a run is interrupted with files in flight."""
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.cli import ROOT, json_lines, run_digitizer
+from tests.cli import json_lines, run_digitizer, start_digitizer
 from tests.test_concurrent_runs import small_scan
 from tests.test_disk_full import _assert_every_output_recorded
 
@@ -45,17 +43,8 @@ def test_a_run_interrupted_with_files_in_flight_leaves_no_pdf_without_record(
     home = tmp_path / "home"
     files = [small_scan(tmp_path / f"scan_{n}.png", n) for n in range(1, 9)]
     assert run_digitizer(home, "keys", "init").returncode == 0
-    env = dict(os.environ, DIGITIZER_HOME=str(home), OMP_THREAD_LIMIT="1")
-    env.pop("DIGITIZER_DB_URL", None)
-    args = ["process", "--json", "--workers", "2", *map(str, files)]
-    run = subprocess.Popen(
-        [sys.executable, "-m", "digitizer", "--config", str(ROOT), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
+    args = ("process", "--json", "--workers", "2", *map(str, files))
+    run = start_digitizer(home, *args, stderr=subprocess.DEVNULL)
     assert run.stdout is not None
     first = run.stdout.readline()  # one committed: the others are queued or in flight
     assert first, "the run ended before committing anything"

@@ -19,7 +19,6 @@ import sys
 import textwrap
 import time
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -28,19 +27,12 @@ import pytest
 
 from digitizer.hotfolder.arrivals import Arrival, examine
 from digitizer.ingest import IngestLimits
-from tests.test_watch import _descendants, _scan_bytes, _Service
+from tests.test_watch import _descendants, _scan_bytes, _Service, service
+
+__all__ = ["service"]  # the fixture of tests/test_watch.py, used here too
 
 BROKEN_PDF = b"%PDF-1.7 not really\n%%EOF\n"
 NAME_BYTES = 250
-
-
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[_Service]:
-    svc = _Service(tmp_path)
-    yield svc
-    if svc.proc is not None and svc.proc.poll() is None:
-        svc.proc.kill()
-        svc.proc.wait()
 
 
 # ------------------------------------------------------------------ helpers
