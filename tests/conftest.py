@@ -27,6 +27,8 @@ Fixtures and helpers other test files use:
                      database number per xdist worker, flushed before each test; or a server
                      started here by ``scripts/redis.sh`` and stopped at the session end.
 
+``pki``              (module) a running office PKI (tests/pki: CA, signer, TSA, OCSP).
+
 A database URL given to the CLI goes in ``DIGITIZER_DB_URL``.
 """
 
@@ -42,6 +44,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
+
+from tests.pki import OfficePki, running_pki
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ENV = "DIGITIZER_TEST_PG_URL"
@@ -185,3 +189,11 @@ def redis_url(redis_server_url: str, worker_id: str) -> str:
     client.flushdb()
     client.close()
     return url
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfficePki]:
+    """A running office PKI (certomancer: CA, intermediate, signer, TSA, OCSP) for a test
+    module: its certificates and the URLs of its services."""
+    with running_pki(tmp_path_factory.mktemp("pki")) as running:
+        yield running

@@ -7,7 +7,6 @@ token folder is set for the whole test process here, before anything loads the m
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,17 +19,11 @@ from digitizer.timestamping import load_certificates
 from digitizer.verify import verify_file
 from tests.checkers import assert_signed_twice_as_pdfa_1b, pdfsig_valid
 from tests.cli import run_digitizer
-from tests.pki import SOFTHSM_MODULE, OfficePki, SoftToken, make_softhsm_token, running_pki
+from tests.pki import SOFTHSM_MODULE, OfficePki, SoftToken, make_softhsm_token
 from tests.test_pdfa import make_page, sample_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 PIN = "4321"
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfficePki]:
-    with running_pki(tmp_path_factory.mktemp("pki")) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

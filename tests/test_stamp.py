@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pikepdf
@@ -27,7 +26,7 @@ from digitizer.profiles import load_profile
 from digitizer.signing import Signer, SignerSpec, open_signer, sign_pdf, spec_for_profile
 from digitizer.stamp import MM, StampSpec
 from tests.checkers import pdfsig_valid, pdftotext_words, preflight_a1b, render_gray
-from tests.pki import SOFTHSM_MODULE, OfficePki, make_softhsm_token, running_pki
+from tests.pki import SOFTHSM_MODULE, OfficePki, make_softhsm_token
 from tests.test_pdfa import make_page, sample_metadata
 
 OFFICE = "UBND xã Tân Dĩnh"
@@ -225,12 +224,6 @@ def test_profile_stamp_errors_name_file_and_key(tmp_path: Path, signing: str, me
 
 
 # --- PKCS#11 ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfficePki]:
-    with running_pki(tmp_path_factory.mktemp("pki")) as running:
-        yield running
 
 
 # SoftHSM reads SOFTHSM2_CONF once per process and does not see tokens made after it

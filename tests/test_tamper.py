@@ -16,7 +16,6 @@ import hashlib
 import json
 import shutil
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,7 +30,7 @@ from digitizer.store.audit import GENESIS, canonical, record, verify_chain_repor
 from digitizer.understanding.schema import load_schemas
 from digitizer.understanding.validate import load_province_codes
 from tests.cli import run_digitizer
-from tests.pki import SOFTHSM_MODULE, OfficePki, SoftToken, make_softhsm_token, running_pki
+from tests.pki import SOFTHSM_MODULE, OfficePki, SoftToken, make_softhsm_token
 from tests.test_reindex import ROOT, copy_home, processed
 
 __all__ = ["processed"]  # the module fixture, used here too
@@ -320,12 +319,6 @@ def test_an_old_store_without_state_entries_counts_them_once(home: Path) -> None
 
 
 # ------------------------------------------------------- a token, a timestamp, both backends
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfficePki]:
-    with running_pki(tmp_path_factory.mktemp("pki")) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pikepdf
@@ -17,14 +16,8 @@ from digitizer.signing import SignerSpec, open_signer, sign_pdf
 from digitizer.timestamping import check_timestamp_server, load_certificates
 from digitizer.verify import verify_file
 from tests.checkers import assert_signed_twice_as_pdfa_1b, pdfsig_valid, preflight_a1b
-from tests.pki import OfficePki, running_pki
+from tests.pki import OfficePki
 from tests.test_pdfa import make_page, sample_metadata
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfficePki]:
-    with running_pki(tmp_path_factory.mktemp("pki")) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
