@@ -37,6 +37,7 @@ from digitizer.pipelines import PipelineDefinition
 from digitizer.profiles import ColourPolicy, ScannerProfile
 from digitizer.records import DocumentMetadata, DocumentResult, PageRaster, PageResult
 from digitizer.recovery import recover_missed_text
+from digitizer.resolution import read_page
 from digitizer.signing import Signer, SignerSpec, open_signer, sign_pdf
 from digitizer.stackfile import read_manifest
 from digitizer.understanding.learned import DocTypeModel
@@ -152,7 +153,7 @@ def recognize(
     Returns the page, its geometry, the grey image that was read, and the text.
     """
     gray = geometry.to_gray(img)
-    text = engine.recognize(gray, dpi)
+    text = read_page(engine, gray, dpi)
     if (
         orient_enabled
         and len(text.words) >= _RETRY_FLIP_MIN_WORDS
@@ -161,7 +162,7 @@ def recognize(
         alt_geom = geom.flipped()
         alt_img = geometry.apply(original, alt_geom)
         alt_gray = geometry.to_gray(alt_img)
-        alt_text = engine.recognize(alt_gray, dpi)
+        alt_text = read_page(engine, alt_gray, dpi)
         if alt_text.mean_confidence > text.mean_confidence + 10:
             log.info(
                 "page read better turned by 180° (%.0f > %.0f)",
