@@ -162,6 +162,7 @@ class Run:
         """
         claims = ContentClaims(self.plan.layout.work, self.store)
         self._full = None
+        self._started: dict[str, Job] = {}  # started, not yet committed: by content
         queue: deque[Job] = deque()
         deferred: deque[tuple[Path, str]] = deque()  # held by another run: tried again later
         suspects: deque[Job] = deque()
@@ -249,8 +250,9 @@ class Run:
             if inline is not None:
                 inline.close()
             # stopped before committing them (an error, a second Ctrl-C): their PDFs go
-            for job in [*in_flight.values(), *suspects]:
+            for job in self._started.values():
                 discard_unregistered(self.store, job.sha256, job.output)
+            self._started.clear()
             claims.close()
 
     def _screen(
@@ -312,8 +314,8 @@ class Run:
             initargs=(self.plan.settings, os.getpid()),
         )
 
-    @staticmethod
     def _submit(
+        self,
         pool: ProcessPoolExecutor,
         job: Job,
         in_flight: dict[Future[DocumentResult], Job],
@@ -321,6 +323,7 @@ class Run:
     ) -> None:
         if on_start:
             on_start(job.source)
+        self._started[job.sha256] = job
         in_flight[pool.submit(_run_job, job)] = job
 
     def _room(self) -> bool:
@@ -337,23 +340,32 @@ class Run:
     ) -> Iterator[DocumentResult]:
         """Commit a job's result; a worker that ran out of space stops the run instead (the
         file is left for the next one, its claim let go)."""
+        self._started[job.sha256] = job
         try:
             result = outcome()
         except DiskFullError as exc:
             self._full = self._full or exc
-            claims.release(job.sha256)
+            discard_unregistered(self.store, job.sha256, job.output)
+            self._forget(job.sha256, claims)
             return
         yield from self._commit(result, claims)
 
     def _commit(self, result: DocumentResult, claims: ContentClaims) -> Iterator[DocumentResult]:
         try:
             committed = commit(self.store, self.plan, self.unit_id, result)
-        except DiskFullError as exc:
+        except DiskFullError as exc:  # commit removed the PDF it could not record
             self._full = self._full or exc
+            self._forget(result.sha256, claims)
             return
-        finally:
-            claims.release(result.sha256)
+        # any other exception (a second Ctrl-C): the job stays started, its PDF is removed
+        # by the run's end unless its record made it
+        self._forget(result.sha256, claims)
         yield committed
+
+    def _forget(self, sha256: str, claims: ContentClaims) -> None:
+        """The content is settled (committed, or left for the next run): let it go."""
+        self._started.pop(sha256, None)
+        claims.release(sha256)
 
 
 class _WorkerHolder:
