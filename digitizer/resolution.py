@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 # pages read better at 150 and 100 dpi, three of four worse at 200 dpi.
 SMALL_GLYPH_PX = 16.0
 ENLARGEMENT = 2.0
-_MIN_GLYPHS = 40  # fewer components: a near-blank page, nothing to measure
+_MIN_GLYPHS = 150  # fewer: a near-blank page (a stamp, a signature), nothing to measure
+# specks of dust and of a faded stamp are smaller than any letter even at 75 dpi
+_MIN_GLYPH_PX = 6
 
 
 def glyph_height(gray: NDArray[np.uint8]) -> float | None:
@@ -43,23 +45,36 @@ def glyph_height(gray: NDArray[np.uint8]) -> float | None:
     height = stats[1:, cv2.CC_STAT_HEIGHT]
     width = stats[1:, cv2.CC_STAT_WIDTH]
     area = stats[1:, cv2.CC_STAT_AREA]
-    glyphs = (height >= 3) & (height <= gray.shape[0] // 20) & (width <= 4 * height) & (area >= 4)
+    glyphs = (
+        (height >= _MIN_GLYPH_PX)
+        & (height <= gray.shape[0] // 20)
+        & (width <= 4 * height)
+        & (area >= 8)
+    )
     if int(glyphs.sum()) < _MIN_GLYPHS:
         return None
     return float(np.median(height[glyphs]))
 
 
-def enlargement_for(gray: NDArray[np.uint8]) -> float:
-    """How much to enlarge this page before reading it: 1.0 (as it is) or ENLARGEMENT."""
-    height = glyph_height(gray)
+def enlargement(height: float | None) -> float:
+    """How much to enlarge a page whose glyphs measure ``height`` before reading it: 1.0
+    (as it is) or ENLARGEMENT."""
     if height is None or height >= SMALL_GLYPH_PX:
         return 1.0
     return ENLARGEMENT
 
 
-def read_page(engine: OcrEngine, gray: NDArray[np.uint8], dpi: float) -> PageText:
-    """OCR ``gray``, enlarged first when its text is small; boxes in ``gray``'s pixels."""
-    scale = enlargement_for(gray)
+def enlargement_for(gray: NDArray[np.uint8]) -> float:
+    return enlargement(glyph_height(gray))
+
+
+def read_page(
+    engine: OcrEngine, gray: NDArray[np.uint8], dpi: float, scale: float | None = None
+) -> PageText:
+    """OCR ``gray``, enlarged by ``scale`` first (decided here from the page when not
+    given); the words' boxes are in ``gray``'s own pixels."""
+    if scale is None:
+        scale = enlargement_for(gray)
     if scale == 1.0:
         return engine.recognize(gray, dpi)
     log.debug("small text (%.0f dpi page): read enlarged %.0fx", dpi, scale)

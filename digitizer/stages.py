@@ -28,16 +28,22 @@ from digitizer.blank import is_blank
 from digitizer.digest import sha256_of
 from digitizer.diskspace import disk_full, is_disk_full
 from digitizer.durable import durable_move
-from digitizer.errors import BlankDocumentError, DigitizerError, DiskFullError
+from digitizer.errors import (
+    BlankDocumentError,
+    DigitizerError,
+    DiskFullError,
+    MissingDependencyError,
+)
 from digitizer.geometry import PageGeometry
 from digitizer.ingest import ScanPage, colour_mode, iter_pages
+from digitizer.language import other_languages, reads_as_foreign
 from digitizer.ocr import OcrEngine, PageText, open_engine
 from digitizer.pdfa import write_pdfa
 from digitizer.pipelines import PipelineDefinition
 from digitizer.profiles import ColourPolicy, ScannerProfile
 from digitizer.records import DocumentMetadata, DocumentResult, PageRaster, PageResult
 from digitizer.recovery import recover_missed_text
-from digitizer.resolution import read_page
+from digitizer.resolution import enlargement, glyph_height, read_page
 from digitizer.signing import Signer, SignerSpec, open_signer, sign_pdf
 from digitizer.stackfile import read_manifest
 from digitizer.understanding.learned import DocTypeModel
@@ -146,14 +152,16 @@ def recognize(
     *,
     orient_enabled: bool,
     recover_missed: bool,
+    scale: float = 1.0,
 ) -> tuple[Image.Image, PageGeometry, NDArray[np.uint8], PageText]:
-    """OCR the upright page; if it reads badly, try it turned by 180° and keep the better.
+    """OCR the upright page (enlarged by ``scale``, see :mod:`digitizer.resolution`); if it
+    reads badly, try it turned by 180° and keep the better.
 
     Then, if asked, re-read the text-like regions that page layout analysis left out.
     Returns the page, its geometry, the grey image that was read, and the text.
     """
     gray = geometry.to_gray(img)
-    text = read_page(engine, gray, dpi)
+    text = read_page(engine, gray, dpi, scale)
     if (
         orient_enabled
         and len(text.words) >= _RETRY_FLIP_MIN_WORDS
@@ -162,7 +170,7 @@ def recognize(
         alt_geom = geom.flipped()
         alt_img = geometry.apply(original, alt_geom)
         alt_gray = geometry.to_gray(alt_img)
-        alt_text = read_page(engine, alt_gray, dpi)
+        alt_text = read_page(engine, alt_gray, dpi, scale)
         if alt_text.mean_confidence > text.mean_confidence + 10:
             log.info(
                 "page read better turned by 180° (%.0f > %.0f)",
@@ -196,9 +204,13 @@ class Worker:
             model = DocTypeModel.load(settings.doctype_model) if settings.doctype_model else None
             self.understander = Understander(settings.schemas, load_province_codes(), model=model)
         self._needs_review = False
+        self._vietnamese = "vie" in profile.languages
+        self._foreign_engine: OcrEngine | None = None  # opened at the first foreign page
 
     def close(self) -> None:
         self.engine.close()
+        if self._foreign_engine is not None:
+            self._foreign_engine.close()
         if self.signer is not None:
             self.signer.close()
 
@@ -283,6 +295,32 @@ class Worker:
         result.document_id = job.document_id
         result.status = "needs_review" if self._needs_review else "registered"
 
+    def _read_foreign(
+        self, gray: NDArray[np.uint8], dpi: float, text: PageText, scale: float
+    ) -> PageText:
+        """A page whose words are not shaped like Vietnamese, read again in the profile's
+        other languages (or English); the more confident reading is kept."""
+        if self._foreign_engine is None:
+            profile = self.settings.profile
+            languages = other_languages(profile.languages)
+            try:
+                self._foreign_engine = open_engine(
+                    profile.ocr_engine, languages, self.settings.tessdata
+                )
+            except MissingDependencyError as exc:  # the Vietnamese reading stays
+                log.warning("foreign pages are read as Vietnamese only: %s", exc)
+                self._vietnamese = False
+                return text
+        other = read_page(self._foreign_engine, gray, dpi, scale)
+        if other.mean_confidence <= text.mean_confidence:
+            return text
+        log.info(
+            "page read better as a foreign language (%.0f > %.0f)",
+            other.mean_confidence,
+            text.mean_confidence,
+        )
+        return other
+
     def _reread(
         self,
         kept: list[NDArray[np.uint8]],
@@ -314,19 +352,26 @@ class Worker:
                 log.info("page %d of %s is blank: dropped", number, result.source)
                 result.blank_pages_dropped += 1
                 continue
-            if orient_enabled:
+            glyphs = glyph_height(geometry.to_gray(original))
+            # no text to tell up from down by (a faded stamp alone): kept as scanned
+            turn = orient_enabled and glyphs is not None
+            if turn:
                 img, geom = orient(original, scan.dpi, self.engine, probe=probe)
             else:
                 img, geom = original, PageGeometry(0, 0.0, 0.0)
+            scale = enlargement(glyphs)
             img, geom, gray, text = recognize(
                 img,
                 original,
                 geom,
                 scan.dpi,
                 self.engine,
-                orient_enabled=orient_enabled,
+                orient_enabled=turn,
                 recover_missed=self.settings.pipeline.recover_missed_text,
+                scale=scale,
             )
+            if self._vietnamese and reads_as_foreign(text.words):
+                text = self._read_foreign(gray, scan.dpi, text, scale)
             result.pages.append(
                 PageResult(
                     width=img.width,

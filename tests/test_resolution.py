@@ -4,6 +4,7 @@ archive's scanner would deliver it."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from rapidfuzz.distance import Levenshtein
 
 from digitizer.ocr import OcrEngine, PageText, find_tessdata, open_engine
 from digitizer.resolution import enlargement_for, glyph_height, read_page
+from tests.cli import run_digitizer
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTER = ROOT.parent / "shared" / "real-dev" / "cv574.pdf"  # an official letter, 300 dpi
@@ -83,3 +85,21 @@ def test_a_100_dpi_page_reads_closer_to_its_300_dpi_reading(
 
 def test_a_page_already_fine_is_read_as_it_is(engine: OcrEngine, page: NDArray[np.uint8]) -> None:
     assert read_page(engine, page, 300).words == engine.recognize(page, 300).words
+
+
+def test_a_page_with_a_faded_stamp_alone_is_kept_as_scanned(tmp_path: Path) -> None:
+    """The letter's second page holds only its faded red seal: nothing to tell up from down
+    by, so it is neither turned nor deskewed (it was turned by 180 degrees and skewed by
+    11.8 before) and not enlarged."""
+    out = tmp_path / "seal"
+    subprocess.run(
+        ["pdftoppm", "-r", "300", "-gray", "-png", "-f", "2", "-l", "2", str(LETTER), str(out)],
+        check=True,
+    )
+    (png,) = tmp_path.glob("seal*.png")
+    with Image.open(png) as img:
+        assert glyph_height(np.asarray(img.convert("L"))) is None
+    done = run_digitizer(tmp_path / "home", "process", "--json", str(png))
+    assert done.returncode == 0, done.stderr
+    (page_report,) = json.loads(done.stdout)["pages"]
+    assert (page_report["rotation"], page_report["skew_deg"]) == (0, 0.0), page_report
