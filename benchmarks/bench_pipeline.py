@@ -32,8 +32,8 @@ from benchmarks.common import generate, run_pipeline
 from digitizer import geometry
 from digitizer.ingest import IngestLimits, read_pages
 from digitizer.ocr import find_tessdata, open_engine
+from digitizer.orientation import orient
 from digitizer.runner import collect_inputs
-from digitizer.stages import orient
 
 
 def page_images(scans: list[Path], out: Path) -> list[tuple[Path, float]]:

@@ -38,6 +38,7 @@ from digitizer.geometry import PageGeometry
 from digitizer.ingest import ScanPage, colour_mode, iter_pages
 from digitizer.language import other_languages, reads_as_foreign
 from digitizer.ocr import OcrEngine, PageText, open_engine
+from digitizer.orientation import orient
 from digitizer.pdfa import write_pdfa
 from digitizer.pipelines import PipelineDefinition
 from digitizer.profiles import ColourPolicy, ScannerProfile
@@ -56,7 +57,6 @@ log = logging.getLogger(__name__)
 # A page whose OCR is this poor may be upside down after all: read it the other way too.
 _RETRY_FLIP_BELOW_CONFIDENCE = 55.0
 _RETRY_FLIP_MIN_WORDS = 15
-_PROBE_BAND_INCHES = 1.2
 _KEEP_PAGES_FOR_REREAD = 4
 
 
@@ -104,43 +104,6 @@ def apply_colour_policy(page: ScanPage, policy: ColourPolicy) -> Image.Image:
         _, binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
         return Image.fromarray(binary).convert("1")
     return img
-
-
-def orient(
-    img: Image.Image, dpi: float, engine: OcrEngine, *, probe: bool
-) -> tuple[Image.Image, PageGeometry]:
-    """Turn the page upright and deskew it; settle a close up/down vote with an OCR probe."""
-    gray = geometry.to_gray(img)
-    geom = geometry.measure(gray, dpi)
-    if probe and not geom.updown_certain:
-        geom = _probe_updown(gray, dpi, geom, engine)
-    return geometry.apply(img, geom), geom
-
-
-def _probe_updown(
-    gray: NDArray[np.uint8], dpi: float, geom: PageGeometry, engine: OcrEngine
-) -> PageGeometry:
-    """OCR the inkiest strip of the page both ways up; keep the more confident reading."""
-    upright = np.asarray(geometry.apply(Image.fromarray(gray), geom))
-    band = _inkiest_band(upright, dpi)
-    if band is None:
-        return geom
-    as_is = engine.recognize(band, dpi, block=True).mean_confidence
-    turned = engine.recognize(np.ascontiguousarray(band[::-1, ::-1]), dpi, block=True)
-    log.debug("orientation probe: %.1f as is, %.1f turned", as_is, turned.mean_confidence)
-    return geom.flipped() if turned.mean_confidence > as_is + 5 else geom
-
-
-def _inkiest_band(gray: NDArray[np.uint8], dpi: float) -> NDArray[np.uint8] | None:
-    mask = geometry.ink_mask(gray, dpi)
-    rows = mask.sum(axis=1).astype(np.float64)
-    scale = gray.shape[0] / mask.shape[0]
-    window = max(1, int(_PROBE_BAND_INCHES * dpi / scale))
-    if rows.sum() == 0 or window >= rows.size:
-        return None
-    sums = np.convolve(rows, np.ones(window), mode="valid")
-    top = int(np.argmax(sums) * scale)
-    return np.ascontiguousarray(gray[top : top + int(window * scale)])
 
 
 def recognize(
