@@ -19,6 +19,7 @@ without blocking and checks it is a regular file first (:mod:`digitizer.regular`
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
 import errno
 import itertools
@@ -40,6 +41,7 @@ FILE_MODE = 0o600
 FOLDER_MODE = 0o700
 _DEFAULT_NAME_MAX = 255
 _MAX_SUFFIX_BYTES = 16  # longer "suffixes" are part of the name (``a.very long note``)
+_AT_FDCWD = -100
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
@@ -88,32 +90,23 @@ def free_name(folder: Path, name: str) -> Path:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def reserve_name(folder: Path, name: str, *, with_note: bool = False) -> Path:
-    """A free name in ``folder`` (see :func:`free_name`), taken at once by creating it empty
-    and exclusively: two watchers filing ``scan0001.pdf`` in the same instant get two names,
-    and the move that follows replaces only this placeholder, never another original. With
-    ``with_note``, the ``.error.txt`` beside it is taken too (left empty, written later)."""
-    while True:
-        candidate = free_name(folder, name)
-        try:
-            os.close(os.open(candidate, _CREATE_FLAGS, FILE_MODE))
-        except FileExistsError:
-            continue  # taken between the look and the take: the next number
-        if not with_note:
-            return candidate
-        try:
-            os.close(os.open(_note_of(candidate), _CREATE_FLAGS, FILE_MODE))
-        except FileExistsError:
-            candidate.unlink(missing_ok=True)
-            continue
-        return candidate
-
-
-def _release(placeholder: Path) -> None:
-    """Give back a reserved name whose move did not happen (only while still empty)."""
-    with contextlib.suppress(OSError):
-        if os.lstat(placeholder).st_size == 0:
-            placeholder.unlink()
+def rename_noreplace(src: Path, dst: Path) -> None:
+    """Rename ``src`` to ``dst`` in one step that never replaces: FileExistsError when the
+    name is taken (another watcher filing the same name at the same instant keeps its own
+    original). ``renameat2(RENAME_NOREPLACE)``: nothing is left behind by a crash at any
+    point; where the file system lacks it (some network shares), a hard link then the
+    removal of the old name (a crash between the two leaves the original under both)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    done = libc.renameat2(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), 1)
+    if done == 0:
+        return
+    err = ctypes.get_errno()
+    if err == errno.EEXIST:
+        raise FileExistsError(err, os.strerror(err), str(dst))
+    if err not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        raise OSError(err, os.strerror(err), str(src))
+    os.link(src, dst)  # FileExistsError when taken, as above
+    os.unlink(src)
 
 
 def _note_of(target: Path) -> Path:
@@ -144,8 +137,8 @@ def private_folder(folder: Path) -> None:
 
 
 def write_note(note: Path, text: str) -> None:
-    """Write the ``.error.txt`` that :func:`reserve_name` took (never a link), 0600, durably."""
-    fd = os.open(note, os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC)
+    """Write a new ``.error.txt`` (never over anything), 0600, durably."""
+    fd = os.open(note, _CREATE_FLAGS, FILE_MODE)
     try:
         os.fchmod(fd, FILE_MODE)
         os.write(fd, text.encode("utf-8"))
@@ -162,7 +155,7 @@ def move_original(src: Path, dst: Path) -> None:
         os.fsync(fh.fileno())
         _make_private(fh.fileno(), src)
         try:
-            os.replace(src, dst)
+            rename_noreplace(src, dst)
         except OSError as exc:
             if exc.errno != errno.EXDEV:
                 raise
@@ -193,7 +186,7 @@ def _copy_across(fd: int, src: Path, dst: Path) -> None:
             os.utime(target.fileno(), ns=(st.st_atime_ns, st.st_mtime_ns))
             target.flush()
             os.fsync(target.fileno())
-        os.replace(staging, dst)
+        rename_noreplace(staging, dst)
     except BaseException:
         staging.unlink(missing_ok=True)
         raise
@@ -221,30 +214,35 @@ class Originals:
         when = when or dt.datetime.now()
         folder = self.processed / f"{when:%Y}" / f"{when:%m}" / f"{when:%d}"
         private_folder(folder)
-        target = reserve_name(folder, original.name)
-        try:
-            move_original(original, target)
-        except BaseException:
-            if os.path.lexists(original):  # not moved: the name is given back
-                _release(target)
-            raise
+        while True:  # a name another watcher takes meanwhile: the next one
+            target = free_name(folder, original.name)
+            with contextlib.suppress(FileExistsError):
+                move_original(original, target)
+                break
         log.info("%s -> %s", original, target)
         return target
 
     def failed_with(self, original: Path, reason: str) -> Path:
         """The pipeline rejected the file: keep it, with the reason beside it."""
         private_folder(self.failed)
-        target = reserve_name(self.failed, original.name, with_note=True)
-        note = _note_of(target)
         stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-        try:
-            write_note(note, f"{original}\n{stamp}\n{reason}\n")
-            move_original(original, target)
-        except BaseException:
-            if os.path.lexists(original):  # not moved: no note without its file
-                note.unlink(missing_ok=True)
-                _release(target)
-            raise
+        while True:  # a name another watcher takes meanwhile: the next one
+            target = free_name(self.failed, original.name)
+            note = _note_of(target)
+            try:
+                write_note(note, f"{original}\n{stamp}\n{reason}\n")
+            except FileExistsError:
+                continue  # another watcher's note
+            try:
+                move_original(original, target)
+            except FileExistsError:
+                note.unlink(missing_ok=True)  # ours, without its file
+                continue
+            except BaseException:
+                if os.path.lexists(original):  # not moved: no note without its file
+                    note.unlink(missing_ok=True)
+                raise
+            break
         fsync_dir(note.parent)
         log.warning("%s failed (%s) -> %s", original, reason, target)
         return target
