@@ -94,11 +94,12 @@ def commit(
     store: Store, plan: RunPlan, unit_id: int | None, result: DocumentResult
 ) -> DocumentResult:
     """Register a worker's result (its signed PDF is already durable), or journal its
-    failure; a store that refuses the record turns the result into a failure.
+    failure; a store that refuses the record turns the result into a failure, or, when it
+    refused for want of space, raises :class:`DiskFullError` (the run stops).
 
-    A store refusing for want of space raises :class:`DiskFullError` instead, and the signed
-    PDF it could not record is removed: no output is ever left without its record (the
-    caller holds the content's claim, so no other run registered it meanwhile).
+    Either way the signed PDF it could not record is removed: no output is ever left without
+    its record (the caller holds the content's claim, so no other run registered it
+    meanwhile).
     """
     if result.status == "failed":
         _journal_failure(store, plan, result)
@@ -115,8 +116,7 @@ def commit(
     except StoreError as exc:
         if result.output:  # no signed PDF is left in the archive without its record
             discard_unregistered(store, result.sha256, Path(result.output))
-        if short_of_space(plan, exc):
-            raise disk_full(plan.layout.home, exc) from exc
+        _stop_if_full(plan, exc)
         result.status, result.error, result.output = "failed", str(exc), None
         _journal_failure(store, plan, result)
     return result
@@ -128,9 +128,13 @@ def _journal_failure(store: Store, plan: RunPlan, result: DocumentResult) -> Non
             source=result.source, event_name="failed", sha256=result.sha256, detail=result.error
         )
     except StoreError as exc:
-        if short_of_space(plan, exc):
-            raise disk_full(plan.layout.home, exc) from exc
+        _stop_if_full(plan, exc)
         raise
+
+
+def _stop_if_full(plan: RunPlan, exc: StoreError) -> None:
+    if short_of_space(plan, exc):
+        raise disk_full(plan.layout.home, exc) from exc
 
 
 def short_of_space(plan: RunPlan, exc: BaseException) -> bool:

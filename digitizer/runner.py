@@ -128,6 +128,7 @@ class Run:
         self.store = store
         self.workers = max(1, workers)
         self._full: DiskFullError | None = None  # set when the disk fills: the run stops
+        self._started: dict[str, Job] = {}  # started, not yet committed: by content
         profile = plan.profile
         self.unit_id = store.unit_id(profile.unit_code) if profile.unit_code else None
 
@@ -162,7 +163,7 @@ class Run:
         """
         claims = ContentClaims(self.plan.layout.work, self.store)
         self._full = None
-        self._started: dict[str, Job] = {}  # started, not yet committed: by content
+        self._started = {}
         queue: deque[Job] = deque()
         deferred: deque[tuple[Path, str]] = deque()  # held by another run: tried again later
         suspects: deque[Job] = deque()
@@ -222,9 +223,7 @@ class Run:
                 done, _ = wait(in_flight, timeout=poll_seconds, return_when=FIRST_COMPLETED)
                 for future in done:
                     job = in_flight.pop(future)
-                    try:
-                        future.result(timeout=0)
-                    except BrokenProcessPool:
+                    if isinstance(future.exception(), BrokenProcessPool):
                         broken = [job, *in_flight.values()]
                         in_flight.clear()
                         if alone is not None:
@@ -238,8 +237,6 @@ class Run:
                         pool.shutdown(wait=True, cancel_futures=True)
                         pool = None
                         break
-                    except DiskFullError:
-                        pass  # _finish notes it
                     if job is alone:
                         alone = None
                     shas.discard(job.sha256)

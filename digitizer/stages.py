@@ -311,11 +311,12 @@ class Worker:
         drop_blank = self.settings.profile.blank_pages == "drop"
         for number, scan in enumerate(scans, start=1):
             original = apply_colour_policy(scan, self.settings.profile.colour)
-            if drop_blank and is_blank(geometry.to_gray(original), scan.dpi):
+            scanned_gray = geometry.to_gray(original)  # for the blank test and the measure
+            if drop_blank and is_blank(scanned_gray, scan.dpi):
                 log.info("page %d of %s is blank: dropped", number, result.source)
                 result.blank_pages_dropped += 1
                 continue
-            glyphs = glyph_height(geometry.to_gray(original))
+            glyphs = glyph_height(scanned_gray)
             # no text to tell up from down by (a faded stamp alone): kept as scanned
             turn = orient_enabled and glyphs is not None
             if turn:
