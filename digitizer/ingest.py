@@ -152,7 +152,7 @@ def _iter_image(path: Path, limits: IngestLimits) -> Iterator[ScanPage]:
         for index in range(n_frames):
             try:
                 img.seek(index)
-                _check_pixels(img.width, img.height, limits, index)
+                check_page_pixels(img.width, img.height, limits, index)
                 dpi_x, dpi_y = _image_dpi(img, limits.default_dpi)
                 img.load()
                 page = _normalise_mode(img.copy())
@@ -167,7 +167,9 @@ def _iter_image(path: Path, limits: IngestLimits) -> Iterator[ScanPage]:
             yield _equalise_dpi(page, dpi_x, dpi_y, limits)
 
 
-def _check_pixels(width: int, height: int, limits: IngestLimits, index: int) -> None:
+def check_page_pixels(width: int, height: int, limits: IngestLimits, index: int) -> None:
+    """Refuse a page from its header size: no pixels, or more than the profile allows
+    (the pipeline before decoding, and the hot folder before it hands a file on)."""
     if width <= 0 or height <= 0:
         raise InputFileError(f"page {index + 1} has no pixels ({width}x{height})")
     if width * height > limits.max_page_pixels:
@@ -221,7 +223,7 @@ def _equalise_dpi(img: Image.Image, dpi_x: float, dpi_y: float, limits: IngestLi
         return ScanPage(img, dpi_x, mode)
     dpi = max(dpi_x, dpi_y)
     size = (round(img.width * dpi / dpi_x), round(img.height * dpi / dpi_y))
-    _check_pixels(size[0], size[1], limits, 0)
+    check_page_pixels(size[0], size[1], limits, 0)
     work = img.convert("L") if img.mode == "1" else img
     resized = work.resize(size, Image.Resampling.BICUBIC)
     if img.mode == "1":

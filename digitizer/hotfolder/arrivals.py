@@ -35,7 +35,8 @@ from typing import BinaryIO, NamedTuple
 
 from PIL import Image, TiffImagePlugin
 
-from digitizer.ingest import IngestLimits
+from digitizer.errors import InputFileError, OversizedInputError
+from digitizer.ingest import IngestLimits, check_page_pixels
 from digitizer.regular import NotRegularFileError, open_regular, regular_stat
 from digitizer.runner import SCAN_SUFFIXES
 
@@ -136,8 +137,12 @@ def _pages_within(img: Image.Image, limits: IngestLimits) -> Arrival:
             img.seek(index)
         except EOFError:
             return Arrival.WHOLE
-        if img.width * img.height > limits.max_page_pixels:
+        try:
+            check_page_pixels(img.width, img.height, limits, index)
+        except OversizedInputError:
             return Arrival.OVER_LIMITS
+        except InputFileError:
+            return Arrival.WHOLE  # no pixels: the run refuses it with its reason
     return Arrival.OVER_LIMITS  # more pages than the limit
 
 
