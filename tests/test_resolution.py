@@ -1,6 +1,6 @@
 """Small text is read from an enlarged page, decided per page; pages already fine are read as
-they are. Measured on a real scan (shared/real-dev), brought down to 100 dpi as an
-archive's scanner would deliver it."""
+they are. Measured on a real scan (tests/data/real, from shared/real-dev), brought down to
+100 dpi as an archive's scanner would deliver it."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from digitizer.resolution import enlargement_for, glyph_height, read_page
 from tests.cli import run_digitizer
 
 ROOT = Path(__file__).resolve().parent.parent
-LETTER = ROOT.parent / "shared" / "real-dev" / "cv574.pdf"  # an official letter, 300 dpi
+LETTER = ROOT / "tests" / "data" / "real" / "cv574.pdf"  # an official letter, 300 dpi
 
 
 @pytest.fixture(scope="module")
