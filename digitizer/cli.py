@@ -33,6 +33,7 @@ from digitizer import (
     cli_lookup,
     cli_reindex,
     cli_review,
+    cli_schemas,
     cli_signing,
     cli_stats,
     cli_store,
@@ -61,6 +62,7 @@ app.add_typer(classifier_app, name="classifier")
 batch_cli.register(app)
 cli_hotfolder.register(app)
 cli_review.register(app)
+cli_schemas.register(app)
 cli_lookup.register(app)
 cli_stats.register(app)
 cli_signing.register(app)

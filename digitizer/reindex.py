@@ -39,9 +39,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from digitizer.config import Layout, read_toml
 from digitizer.errors import ConfigurationError
+from digitizer.learning import LearningUnderstander
 from digitizer.records import FieldValue, OcrWord
 from digitizer.review.queue import pending_items
-from digitizer.store import Store, audit, audit_state, progress, reuse
+from digitizer.store import Store, audit, audit_state, learned_labels, progress, reuse
 from digitizer.store.models import Document, Field, OcrWordRow, Page
 from digitizer.store.store import fill_field
 from digitizer.understanding.learned import DocTypeModel
@@ -134,8 +135,11 @@ class ReindexSummary:
         }
 
 
-def stale_condition(schemas: SchemaSet) -> ColumnElement[bool]:
-    """Documents read with another version of their type's schema than the current one."""
+def stale_condition(
+    schemas: SchemaSet, relearned: Sequence[tuple[str, str]] = ()
+) -> ColumnElement[bool]:
+    """Documents read with another version of their type's schema than the current one, or
+    of an (office, type) whose learned labels changed since (:mod:`digitizer.learning`)."""
     known = [s.doc_type for s in schemas.schemas]
     clauses = [
         and_(
@@ -145,14 +149,15 @@ def stale_condition(schemas: SchemaSet) -> ColumnElement[bool]:
         for s in schemas.schemas
     ]
     clauses.append(and_(Document.doc_type.not_in(known), Document.schema_version.is_(None)))
-    return or_(*clauses)
+    learned = learned_labels.scope_condition(relearned)
+    return or_(*clauses) if learned is None else or_(*clauses, learned)
 
 
 def count_candidates(store: Store, schemas: SchemaSet, everything: bool) -> int:
     query = select(func.count()).select_from(Document)
-    if not everything:
-        query = query.where(stale_condition(schemas))
     with store.session() as s:
+        if not everything:
+            query = query.where(stale_condition(schemas, learned_labels.pending_reread(s).scopes))
         return int(s.scalar(query) or 0)
 
 
@@ -205,10 +210,20 @@ def stored_words(s: Session, doc_ids: Sequence[str]) -> dict[str, list[list[OcrW
 class Reindexer:
     """Re-reads documents from their stored words with the current schemas."""
 
-    def __init__(self, store: Store, schemas: SchemaSet, model: DocTypeModel | None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        schemas: SchemaSet,
+        model: DocTypeModel | None,
+        relearned: Sequence[tuple[str, str]] = (),
+    ) -> None:
         self.store = store
         self.schemas = schemas
-        self.understander = Understander(schemas, load_province_codes(), model=model)
+        self.relearned = relearned  # (office, type) pairs whose learned labels changed
+        with store.session() as s:  # each document is read with its own office's labels
+            variants, self._units = learned_labels.active(s), learned_labels.unit_codes(s)
+        base = Understander(schemas, load_province_codes(), model=model)
+        self.understander = LearningUnderstander(base, variants)
         self._recorded: dict[str, str] = {}  # the states the batch's audit entries recorded
 
     def reextract(
@@ -225,7 +240,7 @@ class Reindexer:
                 audit.lock_chain(s)
                 query = select(Document).where(Document.id > after)
                 if not everything:
-                    query = query.where(stale_condition(self.schemas))
+                    query = query.where(stale_condition(self.schemas, self.relearned))
                 docs = list(s.scalars(query.order_by(Document.id).limit(batch_size)))
                 if not docs:
                     return
@@ -260,7 +275,8 @@ class Reindexer:
         kept = {r.name: r for r in rows if r.origin == "clerk" or _from_code(r)}
         clerk = [r for r in rows if r.origin == "clerk"]
         summary.kept_clerk_values += len(clerk)
-        found = self.understander.understand(pages, [[] for _ in pages], reread=None)
+        unit = self._units.get(doc.unit_id, "") if doc.unit_id is not None else ""
+        found = self.understander.understand(pages, [[] for _ in pages], unit_code=unit)
         doc_type, type_conf = found.doc_type, found.doc_type_confidence
         if clerk and doc_type != doc.doc_type:  # a clerk worked on it as its stored type
             doc_type, type_conf = doc.doc_type, doc.doc_type_confidence
@@ -379,12 +395,16 @@ def run(
             seal()
         if step == "reextract":
             model = DocTypeModel.load(layout.doctype_model)
-            Reindexer(store, schemas, model).reextract(
+            with store.session() as s:
+                pending = learned_labels.pending_reread(s)
+            Reindexer(store, schemas, model, pending.scopes).reextract(
                 summary,
                 everything=everything,
                 batch_size=definition.batch_size,
                 on_document=on_document,
             )
+            with store.session() as s, s.begin():  # their documents are read: done
+                learned_labels.mark_reread(s, pending.ids)
         elif step == "retrain":
             summary.retrained = retrain(store, layout, schemas)
         elif step == "text_index":

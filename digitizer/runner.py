@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -124,7 +124,8 @@ class Run:
     """One ``process`` invocation over a list of files."""
 
     def __init__(self, plan: RunPlan, store: Store, workers: int) -> None:
-        self.plan = plan
+        # workers read the office's learned labels from this run's store
+        self.plan = replace(plan, settings=replace(plan.settings, store_url=store.url))
         self.store = store
         self.workers = max(1, workers)
         self._full: DiskFullError | None = None  # set when the disk fills: the run stops

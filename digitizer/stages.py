@@ -37,6 +37,7 @@ from digitizer.errors import (
 from digitizer.geometry import PageGeometry
 from digitizer.ingest import ScanPage, colour_mode, iter_pages
 from digitizer.language import other_languages, reads_as_foreign
+from digitizer.learning import LearningUnderstander, StoreVariants
 from digitizer.ocr import OcrEngine, PageText, open_engine
 from digitizer.orientation import orient
 from digitizer.pdfa import write_pdfa
@@ -71,6 +72,7 @@ class WorkerSettings:
     schemas: SchemaSet | None
     doctype_model: Path | None
     signing: SignerSpec | None  # None when the pipeline does not sign
+    store_url: str | None = None  # where the office's learned labels are read (learning.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,10 +164,13 @@ class Worker:
             assert settings.signing is not None
             # one key load / one token session per worker process, for all its documents
             self.signer = open_signer(settings.signing)
-        self.understander: Understander | None = None
+        self.understander: LearningUnderstander | None = None
         if settings.pipeline.runs("understand") and settings.schemas is not None:
             model = DocTypeModel.load(settings.doctype_model) if settings.doctype_model else None
-            self.understander = Understander(settings.schemas, load_province_codes(), model=model)
+            base = Understander(settings.schemas, load_province_codes(), model=model)
+            url, unit = settings.store_url, profile.unit_code
+            source = StoreVariants(url, unit) if url else None
+            self.understander = LearningUnderstander(base, unit_code=unit, source=source)
         self._needs_review = False
         self._vietnamese = "vie" in profile.languages
         self._foreign_engine: OcrEngine | None = None  # opened at the first foreign page

@@ -25,7 +25,7 @@ import os
 import resource
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,7 +97,9 @@ class FileDigitizer:
             profile = find_profile(self.layout.profiles_dir, profile_name)
             plan = prepare(self.layout, profile)
             unit_id = self.store.unit_id(profile.unit_code) if profile.unit_code else None
-            found = _Prepared(plan, Worker(plan.settings), unit_id)
+            # the worker reads the office's learned labels from the province's store
+            settings = replace(plan.settings, store_url=self.store.url)
+            found = _Prepared(plan, Worker(settings), unit_id)
             self._prepared[profile_name] = found
         return found
 

@@ -11,6 +11,10 @@ chain gets an entry, and a document with nothing left to review becomes ``regist
 document in (:func:`digitizer.store.audit_state.document_state_digest`), and a document whose
 stored state is not the one its last entry recorded (changed in the database behind the
 program's back) is refused: a clerk's decision must not seal such a change in.
+
+A corrected value also teaches: the words that labelled it on the page may become a label
+of that field for the office's next documents (:mod:`digitizer.learning`), after the
+decision is saved and in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from digitizer.learning import Lesson, Teacher
 from digitizer.review.checks import check_value
 from digitizer.review.queue import NEEDS_REVIEW, pending_items
 from digitizer.store import audit, audit_state, progress, reuse
@@ -47,6 +52,7 @@ class Outcome:
     value: str | None = None
     problems: tuple[str, ...] = ()
     registered: bool = False  # the document has nothing left to review and is registered
+    lesson: Lesson | None = None  # what a correction taught (a label learned, or why not)
 
 
 class Reviewer:
@@ -59,20 +65,28 @@ class Reviewer:
         actor: str,
         province_codes: Collection[str],
         today: dt.date | None = None,
+        learn: bool = True,
     ) -> None:
         self.store = store
         self.schemas = schemas
         self.actor = actor
         self.province_codes = province_codes
         self.today = today or dt.date.today()
+        codes = frozenset(province_codes)
+        self.teacher = Teacher(store, schemas, codes) if learn else None
 
     def accept(self, document_id: str, field_name: str, seen: str | None) -> Outcome:
         """The value the clerk saw (``seen``) is right as read."""
         return self._decide(document_id, field_name, None, seen)
 
     def correct(self, document_id: str, field_name: str, typed: str, seen: str | None) -> Outcome:
-        """The clerk typed the right value in place of ``seen`` (None: nothing was read)."""
-        return self._decide(document_id, field_name, typed, seen)
+        """The clerk typed the right value in place of ``seen`` (None: nothing was read);
+        the value saved may teach a label (``Outcome.lesson``)."""
+        outcome = self._decide(document_id, field_name, typed, seen)
+        if not outcome.saved or outcome.value is None or self.teacher is None:
+            return outcome
+        lesson = self.teacher.learn(document_id, field_name, outcome.value, self.actor)
+        return replace(outcome, lesson=lesson)
 
     def register(self, document_id: str) -> Outcome:
         """Register a waiting document that has nothing left to review (e.g. its schema

@@ -210,8 +210,22 @@ class ReviewSession:
         else:
             self.summary.corrected += 1
         self.console.print(f"  [green]saved[/] {name} = {escape(outcome.value or '')}")
+        self._lesson(outcome, name)
         self._report(outcome, doc_id)
         return True
+
+    def _lesson(self, outcome: Outcome, name: str) -> None:
+        """What the correction taught: a label learned for the next documents, or why not."""
+        lesson = outcome.lesson
+        if lesson is None:
+            return
+        if lesson.label is not None:
+            self.console.print(
+                f"  [green]learned[/] '{escape(lesson.label)}' as a label of {name} "
+                f"(#{lesson.label_id}; 'digitizer schemas forget {lesson.label_id}' undoes it)"
+            )
+        for reason in lesson.reasons:
+            self.console.print(f"  [dim]no label learned: {escape(reason)}[/]")
 
     def _report(self, outcome: Outcome, doc_id: str) -> None:
         for problem in outcome.problems:

@@ -272,3 +272,39 @@ class JournalEntry(Base):
     source_path: Mapped[str] = mapped_column(Text)
     event: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class LearnedLabel(Base):
+    """A label wording a clerk's correction taught: the field was found on the page under
+    words no schema lists, so those words become one more label of that field, for
+    documents of that type digitized by that office (``unit_code``, the profile's unit;
+    "" for documents digitized without one: the store itself is then the office).
+
+    A forgotten label stays as a row (``forgotten_at``): its history is kept, and the same
+    words are not learned again from a later correction (a person removed them for a
+    reason). ``reread`` is False until ``digitizer reindex`` has re-read the office's older
+    documents of that type with the label as it now stands (learned or forgotten).
+    """
+
+    __tablename__ = "learned_labels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(16))
+    doc_type: Mapped[str] = mapped_column(String(64))
+    field_name: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200))
+    label_folded: Mapped[str] = mapped_column(String(200))
+    # where the label stood: "line" (before the value on its line) or "above" (the line above)
+    placement: Mapped[str] = mapped_column(String(8))
+    document_id: Mapped[str] = mapped_column(String(32))  # the document it was learned from
+    taught_by: Mapped[str] = mapped_column(String(64))
+    taught_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    forgotten_by: Mapped[str | None] = mapped_column(String(64))
+    forgotten_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reread: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    __table_args__ = (
+        UniqueConstraint(
+            "unit_code", "doc_type", "field_name", "label_folded", name="uq_learned_label"
+        ),
+    )
