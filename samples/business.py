@@ -54,54 +54,114 @@ def business_household_registration(ctx: Ctx) -> Document:
     office = district_office(ctx, place, issue, dept)
     kind, trade = ctx.rng.choice(data.BUSINESS_KINDS)
     fam = owner.title_name.split()[-1].upper()
-    name = ctx.pick((f"HỘ KINH DOANH {kind} {fam}", f"{kind} {fam}",
-                     f"HỘ KINH DOANH {kind} {owner.title_name.split()[-2].upper()} {fam}"))
+    name = ctx.pick(
+        (
+            f"HỘ KINH DOANH {kind} {fam}",
+            f"{kind} {fam}",
+            f"HỘ KINH DOANH {kind} {owner.title_name.split()[-2].upper()} {fam}",
+        )
+    )
     code = f"{place.province.code}{ctx.pick(tuple('ABCDEFGH'))}8{ctx.rng.randrange(1_000_000):06d}"
     capital = ctx.rng.randint(4, 200) * 5_000_000
     biz_addr = address(ctx, place, issue)
-    blocks: list[Block] = [header(ctx, office, None,
-                                  place_date(office.date_place, issue, ctx)
-                                  if ctx.chance(0.4) else None)]
+    blocks: list[Block] = [
+        header(
+            ctx,
+            office,
+            None,
+            place_date(office.date_place, issue, ctx) if ctx.chance(0.4) else None,
+        )
+    ]
     blocks += title_block(["GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH"], scale=1.15)
     blocks.append(text(f"Mã số hộ kinh doanh: {code}", bold=True, align="center"))
-    blocks.append(text(f"Đăng ký lần đầu: {format_date(issue, ctx.pick(('words', 'words_pad')))}",
-                       italic=True, align="center"))
+    blocks.append(
+        text(
+            f"Đăng ký lần đầu: {format_date(issue, ctx.pick(('words', 'words_pad')))}",
+            italic=True,
+            align="center",
+        )
+    )
     blocks.append(Spacer(3))
-    blocks.append(lv(ctx, ctx.pick(("1. Tên hộ kinh doanh", "1. Tên hộ kinh doanh (ghi bằng "
-                                    "chữ in hoa)")), name))
+    blocks.append(
+        lv(
+            ctx,
+            ctx.pick(("1. Tên hộ kinh doanh", "1. Tên hộ kinh doanh (ghi bằng chữ in hoa)")),
+            name,
+        )
+    )
     blocks.append(lv(ctx, "2. Địa điểm kinh doanh", biz_addr))
     phone = f"09{ctx.rng.randrange(100_000_000):08d}"
     blocks.append(text(f"Điện thoại: {format_phone(phone, ctx.rng)}", indent=5))
     blocks.append(lv(ctx, "3. Ngành, nghề kinh doanh", trade))
     blocks.append(lv(ctx, "4. Vốn kinh doanh", f"{group_thousands(capital)} đồng"))
     if ctx.chance(0.7):
-        blocks.append(text(f"(Bằng chữ: {capitalize(number_words(capital))} đồng)", italic=True,
-                           indent=5, hang=5))
-    blocks.append(text(ctx.pick(("5. Thông tin về chủ hộ kinh doanh:",
-                                 "5. Chủ hộ kinh doanh:")), bold=True, before=0.2))
+        blocks.append(
+            text(
+                f"(Bằng chữ: {capitalize(number_words(capital))} đồng)",
+                italic=True,
+                indent=5,
+                hang=5,
+            )
+        )
+    blocks.append(
+        text(
+            ctx.pick(("5. Thông tin về chủ hộ kinh doanh:", "5. Chủ hộ kinh doanh:")),
+            bold=True,
+            before=0.2,
+        )
+    )
     rows: list[Block] = [
         lv(ctx, ctx.pick(("Họ và tên", "Họ, chữ đệm và tên")), owner.name, indent=5),
         lv(ctx, "Sinh ngày", numeric_date(owner.dob, ctx.rng), indent=5),
         lv(ctx, "Giới tính", "Nam" if owner.male else "Nữ", indent=5),
-        lv(ctx, ctx.pick(("Số định danh cá nhân", "Số giấy tờ pháp lý của cá nhân",
-                          "Số CCCD")), owner.pid, indent=5),
+        lv(
+            ctx,
+            ctx.pick(("Số định danh cá nhân", "Số giấy tờ pháp lý của cá nhân", "Số CCCD")),
+            owner.pid,
+            indent=5,
+        ),
         lv(ctx, "Địa chỉ thường trú", address(ctx, pick_place(ctx), issue), indent=5),
     ]
     if ctx.chance(0.5):
-        rows.insert(4, lv(ctx, "Ngày cấp",
-                          numeric_date(ctx.date_between(dt.date(2016, 1, 1), issue), ctx.rng),
-                          indent=5, tail="; Nơi cấp: Cục Cảnh sát QLHC về TTXH"))
+        rows.insert(
+            4,
+            lv(
+                ctx,
+                "Ngày cấp",
+                numeric_date(ctx.date_between(dt.date(2016, 1, 1), issue), ctx.rng),
+                indent=5,
+                tail="; Nơi cấp: Cục Cảnh sát QLHC về TTXH",
+            ),
+        )
     if ctx.chance(0.4):
         rows[1], rows[2] = rows[2], rows[1]
     blocks += rows
-    blocks.append(signature_block(ctx, office.signer_titles, signer_name(ctx), seal=True,
-                                  left=recipients(ctx) if ctx.chance(0.3) else ()))
+    blocks.append(
+        signature_block(
+            ctx,
+            office.signer_titles,
+            signer_name(ctx),
+            seal=True,
+            left=recipients(ctx) if ctx.chance(0.3) else (),
+        )
+    )
     fields: dict[str, FieldValue] = {
-        "business_name": name, "registration_code": code, "owner_name": owner.name,
-        "owner_id": owner.pid, "business_address": biz_addr, "capital_vnd": capital,
-              "issue_date": issue.isoformat()}
-    return Document("business_household_registration", dict(fields), [page(blocks)],
-                    make_style(ctx.rng), office.seal, issue)
+        "business_name": name,
+        "registration_code": code,
+        "owner_name": owner.name,
+        "owner_id": owner.pid,
+        "business_address": biz_addr,
+        "capital_vnd": capital,
+        "issue_date": issue.isoformat(),
+    }
+    return Document(
+        "business_household_registration",
+        dict(fields),
+        [page(blocks)],
+        make_style(ctx.rng),
+        office.seal,
+        issue,
+    )
 
 
 def construction_permit(ctx: Ctx) -> Document:
@@ -124,43 +184,87 @@ def construction_permit(ctx: Ctx) -> Document:
         blocks.append(text(f"Số: {permit}", align="center"))
     blocks.append(text("(Sử dụng cho nhà ở riêng lẻ)", italic=True, align="center"))
     blocks.append(Spacer(3))
-    blocks.append(Para((Run(f"1. Cấp cho: {owner.honorific} "), Run(owner.name, bold=True)),
-                       before=0.3))
+    blocks.append(
+        Para((Run(f"1. Cấp cho: {owner.honorific} "), Run(owner.name, bold=True)), before=0.3)
+    )
     blocks.append(lv(ctx, "- Địa chỉ", address(ctx, pick_place(ctx), issue), indent=5))
     blocks.append(text("2. Được phép xây dựng công trình: Nhà ở riêng lẻ"))
-    blocks.append(text("- Theo thiết kế: do " + ctx.pick((
-        "Công ty TNHH Tư vấn thiết kế xây dựng Minh Phát", "Công ty cổ phần Kiến trúc An Phú",
-        "chủ hộ tự thiết kế")) + " lập.", indent=5, hang=10))
+    blocks.append(
+        text(
+            "- Theo thiết kế: do "
+            + ctx.pick(
+                (
+                    "Công ty TNHH Tư vấn thiết kế xây dựng Minh Phát",
+                    "Công ty cổ phần Kiến trúc An Phú",
+                    "chủ hộ tự thiết kế",
+                )
+            )
+            + " lập.",
+            indent=5,
+            hang=10,
+        )
+    )
     blocks.append(text("- Gồm các nội dung sau:", indent=5))
     ind = 10.0
     detail: list[Block] = [
-        text(f"+ Vị trí xây dựng: Thửa đất số: {parcel}, tờ bản đồ số: {sheet}", indent=ind,
-             hang=ind + 4),
+        text(
+            f"+ Vị trí xây dựng: Thửa đất số: {parcel}, tờ bản đồ số: {sheet}",
+            indent=ind,
+            hang=ind + 4,
+        ),
         lv(ctx, "+ Địa chỉ", site, indent=ind),
-        text(f"+ Cốt nền xây dựng công trình: +{format_area(ctx.rng.randint(2, 9))} m so với "
-             "cốt vỉa hè", indent=ind, hang=ind + 4),
+        text(
+            f"+ Cốt nền xây dựng công trình: +{format_area(ctx.rng.randint(2, 9))} m so với "
+            "cốt vỉa hè",
+            indent=ind,
+            hang=ind + 4,
+        ),
         text(f"+ Mật độ xây dựng: {ctx.rng.randint(50, 100)}%", indent=ind),
-        lv(ctx, "+ Diện tích xây dựng tầng 1 (tầng trệt)", f"{format_area(b_area)} m²",
-           indent=ind),
+        lv(ctx, "+ Diện tích xây dựng tầng 1 (tầng trệt)", f"{format_area(b_area)} m²", indent=ind),
         text(f"+ Tổng diện tích sàn: {format_area(b_area * floors)} m²", indent=ind),
-        text(f"+ Chiều cao công trình: {format_area(floors * 35 + ctx.rng.randint(0, 20))} m",
-             indent=ind),
-        lv(ctx, "+ Số tầng", ctx.pick((str(floors), f"{floors:02d}", f"{floors} tầng")),
-           indent=ind),
+        text(
+            f"+ Chiều cao công trình: {format_area(floors * 35 + ctx.rng.randint(0, 20))} m",
+            indent=ind,
+        ),
+        lv(
+            ctx, "+ Số tầng", ctx.pick((str(floors), f"{floors:02d}", f"{floors} tầng")), indent=ind
+        ),
     ]
     blocks += detail
-    blocks.append(text(
-        f"3. Giấy tờ về quyền sử dụng đất: Giấy chứng nhận quyền sử dụng đất số "
-        f"{ctx.pick(data.SERIAL_LETTERS)} {ctx.rng.randrange(1_000_000):06d}.", hang=5))
-    blocks.append(Para((Run("4. Giấy phép này có hiệu lực khởi công xây dựng trong thời hạn "
-                            "12 tháng kể từ ngày cấp; quá thời hạn trên thì phải đề nghị gia "
-                            "hạn giấy phép xây dựng."),), align="justify"))
-    blocks.append(signature_block(ctx, office.signer_titles, signer_name(ctx), seal=True,
-                                  left=recipients(ctx)))
+    blocks.append(
+        text(
+            f"3. Giấy tờ về quyền sử dụng đất: Giấy chứng nhận quyền sử dụng đất số "
+            f"{ctx.pick(data.SERIAL_LETTERS)} {ctx.rng.randrange(1_000_000):06d}.",
+            hang=5,
+        )
+    )
+    blocks.append(
+        Para(
+            (
+                Run(
+                    "4. Giấy phép này có hiệu lực khởi công xây dựng trong thời hạn "
+                    "12 tháng kể từ ngày cấp; quá thời hạn trên thì phải đề nghị gia "
+                    "hạn giấy phép xây dựng."
+                ),
+            ),
+            align="justify",
+        )
+    )
+    blocks.append(
+        signature_block(
+            ctx, office.signer_titles, signer_name(ctx), seal=True, left=recipients(ctx)
+        )
+    )
     fields: dict[str, FieldValue] = {
-        "permit_number": permit, "owner_name": owner.name, "construction_address": site,
-        "parcel_number": parcel, "map_sheet_number": sheet,
-              "building_area_m2": b_area / 10, "floors": floors,
-              "issue_date": issue.isoformat()}
-    return Document("construction_permit", dict(fields), [page(blocks)], make_style(ctx.rng),
-                    office.seal, issue)
+        "permit_number": permit,
+        "owner_name": owner.name,
+        "construction_address": site,
+        "parcel_number": parcel,
+        "map_sheet_number": sheet,
+        "building_area_m2": b_area / 10,
+        "floors": floors,
+        "issue_date": issue.isoformat(),
+    }
+    return Document(
+        "construction_permit", dict(fields), [page(blocks)], make_style(ctx.rng), office.seal, issue
+    )

@@ -66,17 +66,22 @@ def birth_certificate(ctx: Ctx) -> Document:
     blocks: list[Block] = [header(ctx, office, number if in_header else None, None)]
     blocks += title_block(["GIẤY KHAI SINH"], ctx.pick(("", "(Bản chính)", "(BẢN SAO)")) or None)
     if not in_header:
-        blocks.append(tab_fields(ctx, [("Số", number), ("Quyển số", f"01/{reg.year}")],
-                                 (0.0, 70.0)))
+        blocks.append(
+            tab_fields(ctx, [("Số", number), ("Quyển số", f"01/{reg.year}")], (0.0, 70.0))
+        )
     name_label = ctx.pick(("Họ, chữ đệm, tên", "Họ và tên", "Họ, chữ đệm và tên"))
     blocks.append(lv(ctx, name_label, child.name))
     blocks.append(lv(ctx, "Ngày, tháng, năm sinh", numeric_date(dob, ctx.rng)))
     if ctx.chance(0.6):
         blocks.append(text(f"ghi bằng chữ: {date_words(dob)}", italic=True, indent=5, hang=5))
     blocks.append(ethnic_line(ctx, child.male, tab_stops(ctx)))
-    hospital = ctx.pick((f"Trạm Y tế {place.commune_label(reg)}",
-                         f"Bệnh viện Đa khoa {place.province.kind} {place.province.name}",
-                         f"Trung tâm Y tế {place.district.kind} {place.district.name}"))
+    hospital = ctx.pick(
+        (
+            f"Trạm Y tế {place.commune_label(reg)}",
+            f"Bệnh viện Đa khoa {place.province.kind} {place.province.name}",
+            f"Trung tâm Y tế {place.district.kind} {place.district.name}",
+        )
+    )
     blocks.append(lv(ctx, "Nơi sinh", f"{hospital}, {unit_path(place, reg, ctx)}"))
     blocks.append(lv(ctx, "Quê quán", unit_path(pick_place(ctx), reg, ctx)))
     blocks.append(lv(ctx, "Số định danh cá nhân", child.pid))
@@ -84,30 +89,46 @@ def birth_certificate(ctx: Ctx) -> Document:
     for who, p in (("mẹ", mother), ("cha", father)):
         sub: list[Block] = [
             lv(ctx, f"{name_label} người {who}", p.name),
-            tab_fields(ctx, [("Năm sinh", str(p.dob.year)),
-                             ("Dân tộc", ctx.pick(data.ETHNICITIES)),
-                             ("Quốc tịch", "Việt Nam")], tab_stops(ctx)),
+            tab_fields(
+                ctx,
+                [
+                    ("Năm sinh", str(p.dob.year)),
+                    ("Dân tộc", ctx.pick(data.ETHNICITIES)),
+                    ("Quốc tịch", "Việt Nam"),
+                ],
+                tab_stops(ctx),
+            ),
             lv(ctx, "Nơi cư trú", home),
         ]
         blocks += sub
     if ctx.chance(0.4):
-        blocks.append(lv(ctx, "Người đi khai sinh", father.name,
-                          tail=f", CCCD số: {father.pid}"))
+        blocks.append(lv(ctx, "Người đi khai sinh", father.name, tail=f", CCCD số: {father.pid}"))
     blocks.append(lv(ctx, "Nơi đăng ký khai sinh", office.long_name))
     if ctx.chance(0.6):
         blocks.append(lv(ctx, "Ngày, tháng, năm đăng ký", numeric_date(reg, ctx.rng)))
-    blocks.append(signature_block(
-        ctx, ("NGƯỜI KÝ GIẤY KHAI SINH",), signer_name(ctx), seal=True,
-        note="(Ký, ghi rõ họ, chữ đệm, tên, chức vụ và đóng dấu)",
-        date_line=place_date(office.date_place, reg, ctx)))
+    blocks.append(
+        signature_block(
+            ctx,
+            ("NGƯỜI KÝ GIẤY KHAI SINH",),
+            signer_name(ctx),
+            seal=True,
+            note="(Ký, ghi rõ họ, chữ đệm, tên, chức vụ và đóng dấu)",
+            date_line=place_date(office.date_place, reg, ctx),
+        )
+    )
     fields: dict[str, FieldValue] = {
-        "full_name": child.name, "date_of_birth": dob.isoformat(),
-        "gender": "male" if child.male else "female", "personal_id": child.pid,
-        "mother_name": mother.name, "father_name": father.name,
-        "registration_number": number, "registration_date": reg.isoformat(),
+        "full_name": child.name,
+        "date_of_birth": dob.isoformat(),
+        "gender": "male" if child.male else "female",
+        "personal_id": child.pid,
+        "mother_name": mother.name,
+        "father_name": father.name,
+        "registration_number": number,
+        "registration_date": reg.isoformat(),
     }
-    return Document("birth_certificate", dict(fields), [page(blocks)], make_style(ctx.rng),
-                    office.seal, reg)
+    return Document(
+        "birth_certificate", dict(fields), [page(blocks)], make_style(ctx.rng), office.seal, reg
+    )
 
 
 def marriage_certificate(ctx: Ctx) -> Document:
@@ -126,22 +147,33 @@ def marriage_certificate(ctx: Ctx) -> Document:
     side_by_side = ctx.chance(0.35)
 
     def spouse(p: Person, role: str, short: bool) -> list[Item]:
-        label = ("Họ, chữ đệm, tên" if short
-                 else ctx.pick((f"Họ, chữ đệm, tên {role}", f"Họ và tên {role}")))
+        label = (
+            "Họ, chữ đệm, tên"
+            if short
+            else ctx.pick((f"Họ, chữ đệm, tên {role}", f"Họ và tên {role}"))
+        )
         items: list[Item] = []
         if short:
             items.append(text(f"Thông tin của {role}", bold=True, align="center"))
-        items += [lv(ctx, label, p.name),
-                  lv(ctx, "Ngày, tháng, năm sinh", numeric_date(p.dob, ctx.rng)),
-                  lv(ctx, "Dân tộc", ctx.pick(data.ETHNICITIES)),
-                  lv(ctx, "Quốc tịch", "Việt Nam"),
-                  lv(ctx, "Nơi cư trú", address(ctx, pick_place(ctx), reg)),
-                  lv(ctx, id_label(ctx, reg), format_id(p.pid, ctx.rng))]
+        items += [
+            lv(ctx, label, p.name),
+            lv(ctx, "Ngày, tháng, năm sinh", numeric_date(p.dob, ctx.rng)),
+            lv(ctx, "Dân tộc", ctx.pick(data.ETHNICITIES)),
+            lv(ctx, "Quốc tịch", "Việt Nam"),
+            lv(ctx, "Nơi cư trú", address(ctx, pick_place(ctx), reg)),
+            lv(ctx, id_label(ctx, reg), format_id(p.pid, ctx.rng)),
+        ]
         return items
 
     if side_by_side:
-        blocks.append(Columns((Column(0.5, tuple(spouse(husband, "chồng", True))),
-                               Column(0.5, tuple(spouse(wife, "vợ", True))))))
+        blocks.append(
+            Columns(
+                (
+                    Column(0.5, tuple(spouse(husband, "chồng", True))),
+                    Column(0.5, tuple(spouse(wife, "vợ", True))),
+                )
+            )
+        )
     else:
         first, second = ((husband, "chồng"), (wife, "vợ"))
         if ctx.chance(0.3):
@@ -153,20 +185,37 @@ def marriage_certificate(ctx: Ctx) -> Document:
     blocks.append(lv(ctx, "Ngày, tháng, năm đăng ký", numeric_date(reg, ctx.rng)))
     left: tuple[Item, ...] = ()
     if ctx.chance(0.6):
-        left = (text("Chồng", bold=True, align="center"), SignatureSpace(14),
-                text(husband.title_name, align="center"),
-                text("Vợ", bold=True, align="center", before=0.5), SignatureSpace(14),
-                text(wife.title_name, align="center"))
-    blocks.append(signature_block(ctx, office.signer_titles, signer_name(ctx), seal=True,
-                                  date_line=place_date(office.date_place, reg, ctx), left=left))
+        left = (
+            text("Chồng", bold=True, align="center"),
+            SignatureSpace(14),
+            text(husband.title_name, align="center"),
+            text("Vợ", bold=True, align="center", before=0.5),
+            SignatureSpace(14),
+            text(wife.title_name, align="center"),
+        )
+    blocks.append(
+        signature_block(
+            ctx,
+            office.signer_titles,
+            signer_name(ctx),
+            seal=True,
+            date_line=place_date(office.date_place, reg, ctx),
+            left=left,
+        )
+    )
     fields: dict[str, FieldValue] = {
-        "husband_name": husband.name, "husband_date_of_birth": husband.dob.isoformat(),
-        "husband_id": husband.pid, "wife_name": wife.name,
-        "wife_date_of_birth": wife.dob.isoformat(), "wife_id": wife.pid,
-        "registration_number": number, "registration_date": reg.isoformat(),
+        "husband_name": husband.name,
+        "husband_date_of_birth": husband.dob.isoformat(),
+        "husband_id": husband.pid,
+        "wife_name": wife.name,
+        "wife_date_of_birth": wife.dob.isoformat(),
+        "wife_id": wife.pid,
+        "registration_number": number,
+        "registration_date": reg.isoformat(),
     }
-    return Document("marriage_certificate", dict(fields), [page(blocks)],
-                    make_style(ctx.rng), office.seal, reg)
+    return Document(
+        "marriage_certificate", dict(fields), [page(blocks)], make_style(ctx.rng), office.seal, reg
+    )
 
 
 def death_certificate(ctx: Ctx) -> Document:
@@ -192,8 +241,10 @@ def death_certificate(ctx: Ctx) -> Document:
     blocks.append(lv(ctx, label, person.name))
     blocks.append(lv(ctx, "Ngày, tháng, năm sinh", numeric_date(person.dob, ctx.rng)))
     blocks.append(ethnic_line(ctx, person.male, tab_stops(ctx)))
-    fields: dict[str, FieldValue] = {"full_name": person.name,
-                                 "date_of_birth": person.dob.isoformat()}
+    fields: dict[str, FieldValue] = {
+        "full_name": person.name,
+        "date_of_birth": person.dob.isoformat(),
+    }
     if old:
         blocks.append(lv(ctx, "Số CMND", old_cmnd(ctx.rng)))
     else:
@@ -203,22 +254,57 @@ def death_certificate(ctx: Ctx) -> Document:
     hh, mm = ctx.rng.randint(0, 23), ctx.rng.choice((0, 15, 30, 45, 10, 20))
     died = numeric_date(death, ctx.rng) if ctx.chance(0.7) else format_date(death, "words")
     blocks.append(lv(ctx, "Đã chết vào lúc", f"{hh:02d} giờ {mm:02d} phút, {died}"))
-    blocks.append(lv(ctx, "Nơi chết", ctx.pick(("Tại nhà", f"Trạm Y tế {place.commune_label(reg)}",
-                                                f"Bệnh viện Đa khoa {place.province.name}"))))
+    blocks.append(
+        lv(
+            ctx,
+            "Nơi chết",
+            ctx.pick(
+                (
+                    "Tại nhà",
+                    f"Trạm Y tế {place.commune_label(reg)}",
+                    f"Bệnh viện Đa khoa {place.province.name}",
+                )
+            ),
+        )
+    )
     blocks.append(lv(ctx, "Nguyên nhân chết", ctx.pick(data.DEATH_CAUSES)))
     declarant = make_person(ctx, None, dt.date(1950, 1, 1), dt.date(1995, 1, 1))
     relations = ["Con", "Cháu"]
     if declarant.male != person.male:
         relations.append("Chồng" if declarant.male else "Vợ")
-    blocks.append(lv(ctx, "Người đi khai tử", declarant.name,
-                     tail=f"; Quan hệ với người chết: {ctx.pick(relations)}"))
+    blocks.append(
+        lv(
+            ctx,
+            "Người đi khai tử",
+            declarant.name,
+            tail=f"; Quan hệ với người chết: {ctx.pick(relations)}",
+        )
+    )
     blocks.append(lv(ctx, "Nơi đăng ký khai tử", office.long_name))
     blocks.append(lv(ctx, "Ngày, tháng, năm đăng ký", numeric_date(reg, ctx.rng)))
-    blocks.append(signature_block(ctx, office.signer_titles, signer_name(ctx), seal=True,
-                                  date_line=place_date(office.date_place, reg, ctx),
-                                  left=recipients(ctx) if ctx.chance(0.3) else ()))
-    fields.update({"date_of_death": death.isoformat(), "registration_number": number,
-                   "registration_date": reg.isoformat()})
+    blocks.append(
+        signature_block(
+            ctx,
+            office.signer_titles,
+            signer_name(ctx),
+            seal=True,
+            date_line=place_date(office.date_place, reg, ctx),
+            left=recipients(ctx) if ctx.chance(0.3) else (),
+        )
+    )
+    fields.update(
+        {
+            "date_of_death": death.isoformat(),
+            "registration_number": number,
+            "registration_date": reg.isoformat(),
+        }
+    )
     paper = "archival" if old and ctx.chance(0.6) else "white"
-    return Document("death_certificate", dict(fields), [page(blocks, paper=paper)],
-                    make_style(ctx.rng), office.seal, reg)
+    return Document(
+        "death_certificate",
+        dict(fields),
+        [page(blocks, paper=paper)],
+        make_style(ctx.rng),
+        office.seal,
+        reg,
+    )

@@ -56,6 +56,7 @@ class Document:
     style: Style
     seal_text: tuple[str, str] = ("", "")
     date: dt.date = dt.date(2020, 1, 1)
+    handwritten: tuple[str, ...] | None = None  # fields written by hand (admin documents)
 
 
 @dataclass(slots=True)
@@ -78,8 +79,7 @@ class Ctx:
         return dt.date.fromordinal(self.rng.randint(lo.toordinal(), hi.toordinal()))
 
 
-def make_style(rng: random.Random, family: str | None = None, wide_margins: bool = False
-               ) -> Style:
+def make_style(rng: random.Random, family: str | None = None, wide_margins: bool = False) -> Style:
     """Typography per document: font family, 12-14 pt, spacing and margins vary by office."""
     fam = family or rng.choices(FAMILIES, weights=(35, 15, 15, 20, 15))[0]
     margin = 20.0 if wide_margins else 15.0
@@ -112,8 +112,9 @@ class Person:
         return "Ông" if self.male else "Bà"
 
 
-def make_person(ctx: Ctx, male: bool | None, born_lo: dt.date, born_hi: dt.date,
-                province3: str | None = None) -> Person:
+def make_person(
+    ctx: Ctx, male: bool | None, born_lo: dt.date, born_hi: dt.date, province3: str | None = None
+) -> Person:
     """A realistic name; an ID whose province, century/gender and year digits agree."""
     rng = ctx.rng
     if male is None:
@@ -166,15 +167,17 @@ class Place:
 
 
 def pick_place(ctx: Ctx, province: data.Province | None = None) -> Place:
-    prov = province or ctx.rng.choices(
-        data.PROVINCES, weights=(24, 22, 14, 10, 7, 7, 6, 5, 5))[0]
+    prov = province or ctx.rng.choices(data.PROVINCES, weights=(24, 22, 14, 10, 7, 7, 6, 5, 5))[0]
     dist = ctx.rng.choice(prov.districts)
     return Place(prov, dist, ctx.rng.choice(dist.communes))
 
 
 def province_label(name: str) -> str:
-    kind = "thành phố" if name in ("Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng",
-                                   "Cần Thơ", "Huế") else "tỉnh"
+    kind = (
+        "thành phố"
+        if name in ("Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Huế")
+        else "tỉnh"
+    )
     return f"{kind} {name}"
 
 
@@ -203,9 +206,11 @@ def address(ctx: Ctx, place: Place, when: dt.date) -> str:
     urban = place.commune.kind != "xã" and rng.random() < 0.7
     if urban:
         street = rng.choice(place.province.streets)
-        styles = (f"Số {rng.randint(1, 220)} đường {street}",
-                  f"Số {rng.randint(1, 150)}, ngõ {rng.randint(2, 300)}, phố {street}",
-                  f"Số {rng.randint(1, 90)}/{rng.randint(1, 40)} đường {street}")
+        styles = (
+            f"Số {rng.randint(1, 220)} đường {street}",
+            f"Số {rng.randint(1, 150)}, ngõ {rng.randint(2, 300)}, phố {street}",
+            f"Số {rng.randint(1, 90)}/{rng.randint(1, 40)} đường {street}",
+        )
         first = rng.choice(styles)
     else:
         first = rng.choice(place.commune.villages)
@@ -244,16 +249,23 @@ def commune_office(ctx: Ctx, place: Place, when: dt.date) -> Office:
     low = f"T. {place.province.merged_into.upper()}" if two else f"{_abbr(du)}"
     options: tuple[tuple[str, ...], ...] = (
         ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"),
-        ("TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"), ("CHỦ TỊCH",))
+        ("TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"),
+        ("CHỦ TỊCH",),
+    )
     titles = ctx.rng.choice(options)
     return Office(header, long_name, (f"{ring} * {low}", ""), place.commune_short(), titles)
 
 
 def _abbr(unit_upper: str) -> str:
-    for full, short in (("HUYỆN ", "H. "), ("QUẬN ", "Q. "), ("THỊ XÃ ", "TX. "),
-                        ("THÀNH PHỐ ", "TP. "), ("TỈNH ", "T. ")):
+    for full, short in (
+        ("HUYỆN ", "H. "),
+        ("QUẬN ", "Q. "),
+        ("THỊ XÃ ", "TX. "),
+        ("THÀNH PHỐ ", "TP. "),
+        ("TỈNH ", "T. "),
+    ):
         if unit_upper.startswith(full):
-            return short + unit_upper[len(full):]
+            return short + unit_upper[len(full) :]
     return unit_upper
 
 
@@ -261,25 +273,34 @@ def district_office(ctx: Ctx, place: Place, when: dt.date, department: str | Non
     """The district People's Committee or one of its departments (before July 2025); from
     July 2025 the province takes over (districts no longer exist)."""
     two = when >= TWO_LEVEL_FROM
-    du = (province_label(place.province.merged_into) if two
-          else f"{place.district.kind} {place.district.name}").upper()
+    du = (
+        province_label(place.province.merged_into)
+        if two
+        else f"{place.district.kind} {place.district.name}"
+    ).upper()
     if department:
         header: tuple[str, ...] = (f"UBND {du}", department)
         head = department.split()[0]
         dept_titles: tuple[tuple[str, ...], ...] = (
-            (f"TRƯỞNG {head}",), (f"KT. TRƯỞNG {head}", f"PHÓ TRƯỞNG {head}"))
+            (f"TRƯỞNG {head}",),
+            (f"KT. TRƯỞNG {head}", f"PHÓ TRƯỞNG {head}"),
+        )
         titles = ctx.rng.choice(dept_titles)
         ring = f"{department} * {_abbr(du)}"
     else:
         header = ("ỦY BAN NHÂN DÂN", du) if ctx.chance(0.6) else (f"ỦY BAN NHÂN DÂN {du}",)
         ubnd_titles: tuple[tuple[str, ...], ...] = (
             ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"),
-            ("TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"))
+            ("TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"),
+        )
         titles = ctx.rng.choice(ubnd_titles)
         ring = f"ỦY BAN NHÂN DÂN {du} * {_abbr(province_label(place.province.name).upper())}"
     date_place = place.province.merged_into if two else place.district.name
-    unit = (province_label(place.province.merged_into) if two
-            else f"{place.district.kind} {place.district.name}")
+    unit = (
+        province_label(place.province.merged_into)
+        if two
+        else f"{place.district.kind} {place.district.name}"
+    )
     return Office(header, nfc(f"Ủy ban nhân dân {unit}"), (ring, ""), date_place, titles)
 
 
@@ -290,9 +311,13 @@ def province_office(ctx: Ctx, place: Place, department: str) -> Office:
     header = (f"UBND {pl.upper()}", department.upper())
     so_titles: tuple[tuple[str, ...], ...] = (("GIÁM ĐỐC",), ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"))
     titles = ctx.rng.choice(so_titles)
-    return Office(header, nfc(f"{department} {pl}"),
-                  (f"{department.upper()} * {_abbr(pl.upper())}", ""), place.province.name,
-                  titles)
+    return Office(
+        header,
+        nfc(f"{department} {pl}"),
+        (f"{department.upper()} * {_abbr(pl.upper())}", ""),
+        place.province.name,
+        titles,
+    )
 
 
 # ----------------------------------------------------------------------------- blocks
@@ -306,18 +331,38 @@ def lv(ctx: Ctx, label: str, value: str, indent: float = 0.0, tail: str = "") ->
     return Para(tuple(runs), indent_mm=indent, hang_mm=indent + 5, align="left")
 
 
-def text(s: str, *, bold: bool = False, italic: bool = False, align: Align = "left",
-         scale: float = 1.0, before: float = 0.0, indent: float = 0.0, hang: float = 0.0,
-         rule: float = 0.0, fit: bool = False) -> Para:
+def text(
+    s: str,
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    align: Align = "left",
+    scale: float = 1.0,
+    before: float = 0.0,
+    indent: float = 0.0,
+    hang: float = 0.0,
+    rule: float = 0.0,
+    fit: bool = False,
+) -> Para:
     """A single-style paragraph."""
-    return Para((Run(s, bold, italic),), align=align, scale=scale, indent_mm=indent,
-                hang_mm=hang, before=before, rule=rule, fit=fit)
+    return Para(
+        (Run(s, bold, italic),),
+        align=align,
+        scale=scale,
+        indent_mm=indent,
+        hang_mm=hang,
+        before=before,
+        rule=rule,
+        fit=fit,
+    )
 
 
 def tab_fields(ctx: Ctx, pairs: list[tuple[str, str]], stops: tuple[float, ...]) -> TabLine:
     """Several short label: value pairs on one line at tab stops ("Giới tính: Nam  Dân tộc:")."""
-    cells = tuple((stop, (Run(f"{lab}: "), Run(val, bold=ctx.bold_values)))
-                  for stop, (lab, val) in zip(stops, pairs, strict=False))
+    cells = tuple(
+        (stop, (Run(f"{lab}: "), Run(val, bold=ctx.bold_values)))
+        for stop, (lab, val) in zip(stops, pairs, strict=False)
+    )
     return TabLine(cells)
 
 
@@ -326,8 +371,13 @@ def place_date(office_place: str, d: dt.date, ctx: Ctx) -> str:
     return f"{office_place}, {format_date(d, ctx.pick(('words', 'words', 'words_pad')))}"
 
 
-def header(ctx: Ctx, office: Office | None, number: str | None, date_line: str | None,
-           motto_scale: float | None = None) -> Columns:
+def header(
+    ctx: Ctx,
+    office: Office | None,
+    number: str | None,
+    date_line: str | None,
+    motto_scale: float | None = None,
+) -> Columns:
     """The national header: issuing body on the left, motto on the right (Decree 30/2020).
 
     Without an office (citizens' forms) the motto is centred on its own.
@@ -345,30 +395,48 @@ def header(ctx: Ctx, office: Office | None, number: str | None, date_line: str |
     agency_scale = ctx.rng.choice((0.92, 0.96, 1.0))
     for i, line in enumerate(office.header):
         last = i == len(office.header) - 1
-        left.append(text(line, bold=last, align="center", scale=agency_scale,
-                         rule=0.35 if last else 0.0, fit=True))
+        left.append(
+            text(
+                line,
+                bold=last,
+                align="center",
+                scale=agency_scale,
+                rule=0.35 if last else 0.0,
+                fit=True,
+            )
+        )
     if number:
         left.append(text(f"Số: {number}", align="center", before=0.45))
     frac = ctx.rng.uniform(0.38, 0.44)
     return Columns((Column(frac, tuple(left)), Column(1.0 - frac, tuple(motto))))
 
 
-def title_block(lines: list[str], subtitle: str | None = None, before: float = 1.2,
-                scale: float = 1.25) -> list[Block]:
+def title_block(
+    lines: list[str], subtitle: str | None = None, before: float = 1.2, scale: float = 1.25
+) -> list[Block]:
     """Centred bold title (several lines for the long land certificate titles)."""
     out: list[Block] = []
     for i, line in enumerate(lines):
-        out.append(text(line, bold=True, align="center", scale=scale,
-                        before=before if i == 0 else 0.0))
+        out.append(
+            text(line, bold=True, align="center", scale=scale, before=before if i == 0 else 0.0)
+        )
     if subtitle:
         out.append(text(subtitle, italic=True, align="center"))
     out.append(Spacer(3.0))
     return out
 
 
-def signature_block(ctx: Ctx, titles: tuple[str, ...], signer: str, *, seal: bool,
-                    note: str | None = None, date_line: str | None = None,
-                    left: tuple[Item, ...] = (), before: float = 1.0) -> Columns:
+def signature_block(
+    ctx: Ctx,
+    titles: tuple[str, ...],
+    signer: str,
+    *,
+    seal: bool,
+    note: str | None = None,
+    date_line: str | None = None,
+    left: tuple[Item, ...] = (),
+    before: float = 1.0,
+) -> Columns:
     """Signer block on the right (titles, optional note, signature, name); recipients or
     another signer on the left."""
     right: list[Item] = []
@@ -388,15 +456,27 @@ def recipients(ctx: Ctx) -> tuple[Item, ...]:
     """ "Nơi nhận:" list, small, at the bottom left of official letters."""
     items = ["- Như trên;", "- Lưu: VT."]
     if ctx.chance(0.5):
-        items.insert(1, ctx.pick(("- Chủ tịch, các PCT UBND;", "- Công chức Tư pháp - Hộ tịch;",
-                                  "- Văn phòng HĐND và UBND;")))
+        items.insert(
+            1,
+            ctx.pick(
+                (
+                    "- Chủ tịch, các PCT UBND;",
+                    "- Công chức Tư pháp - Hộ tịch;",
+                    "- Văn phòng HĐND và UBND;",
+                )
+            ),
+        )
     out: list[Item] = [Para((Run("Nơi nhận:", bold=True, italic=True),), scale=0.85)]
     out += [text(i, scale=0.8) for i in items]
     return tuple(out)
 
 
-def page(blocks: Sequence[Block], bottom: Sequence[Block] | None = None, paper: str = "white",
-         frame: bool = False) -> PageSpec:
+def page(
+    blocks: Sequence[Block],
+    bottom: Sequence[Block] | None = None,
+    paper: str = "white",
+    frame: bool = False,
+) -> PageSpec:
     """A page spec from lists of blocks."""
     return PageSpec(tuple(blocks), tuple(bottom or ()), paper, frame)
 
@@ -408,8 +488,16 @@ def id_label(ctx: Ctx, when: dt.date) -> str:
     """Which ID label a form of that date uses ("Số CMND" before the CCCD era, ...)."""
     if when < dt.date(2016, 1, 1):
         return ctx.pick(("Số CMND", "CMND số", "Số định danh cá nhân"))
-    return ctx.pick(("Số CCCD", "CCCD số", "Số định danh cá nhân", "Số CMND/CCCD",
-                     "Giấy tờ tùy thân: CCCD số", "Số căn cước"))
+    return ctx.pick(
+        (
+            "Số CCCD",
+            "CCCD số",
+            "Số định danh cá nhân",
+            "Số CMND/CCCD",
+            "Giấy tờ tùy thân: CCCD số",
+            "Số căn cước",
+        )
+    )
 
 
 def ethnic_line(ctx: Ctx, person_male: bool | None, stops: tuple[float, ...]) -> Block:

@@ -30,8 +30,7 @@ class Degradation:
     bw_threshold_shift: int
 
 
-def _smooth_field(h: int, w: int, rng: np.random.Generator, cells: int,
-                  amp: float) -> np.ndarray:
+def _smooth_field(h: int, w: int, rng: np.random.Generator, cells: int, amp: float) -> np.ndarray:
     """Low-frequency variation: a small random grid upscaled smoothly (cheap at any size)."""
     gh = max(2, cells)
     gw = max(2, round(cells * w / h))
@@ -39,8 +38,9 @@ def _smooth_field(h: int, w: int, rng: np.random.Generator, cells: int,
     return cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC)
 
 
-def make_paper(h: int, w: int, kind: str, rng: np.random.Generator, stains: int,
-               fold: bool) -> np.ndarray:
+def make_paper(
+    h: int, w: int, kind: str, rng: np.random.Generator, stains: int, fold: bool
+) -> np.ndarray:
     """RGB paper: white office paper, the pink certificate stock, or yellowed archive paper.
 
     Paper tone, stains and browned edges are low-frequency, so they are computed at a quarter
@@ -107,8 +107,11 @@ def _fold(paper: np.ndarray, rng: np.random.Generator) -> None:
     pos += int(rng.normal(0, 10))
     for off, delta in ((-2, -16), (-1, -24), (0, -14), (1, 8), (2, 5)):
         p = pos + off
-        sl = paper[p, :, :] if horizontal and 0 <= p < h else (
-            paper[:, p, :] if not horizontal and 0 <= p < w else None)
+        sl = (
+            paper[p, :, :]
+            if horizontal and 0 <= p < h
+            else (paper[:, p, :] if not horizontal and 0 <= p < w else None)
+        )
         if sl is not None:
             sl[...] = np.clip(sl.astype(np.int16) + delta, 0, 255).astype(np.uint8)
 
@@ -125,7 +128,7 @@ def compose(page: RenderedPage, paper: np.ndarray, ink_level: int) -> np.ndarray
         x1, y1 = min(w, ov.x + ow), min(h, ov.y + oh)
         if x1 <= x0 or y1 <= y0:
             continue
-        a = ov.alpha[y0 - ov.y:y1 - ov.y, x0 - ov.x:x1 - ov.x].astype(np.float32) / 255.0
+        a = ov.alpha[y0 - ov.y : y1 - ov.y, x0 - ov.x : x1 - ov.x].astype(np.float32) / 255.0
         colour = np.array(ov.rgb, dtype=np.float32) / 255.0
         factor = 1.0 - a[:, :, None] * (1.0 - colour)
         region = out[y0:y1, x0:x1].astype(np.float32) * factor
@@ -148,8 +151,9 @@ def skew(img: np.ndarray, deg: float, bed: tuple[int, int, int]) -> np.ndarray:
     m = cv2.getRotationMatrix2D((w / 2, h / 2), deg, 1.0)
     m[0, 2] += (nw - w) / 2
     m[1, 2] += (nh - h) / 2
-    out: np.ndarray = cv2.warpAffine(img, m, (nw, nh), flags=cv2.INTER_LINEAR,
-                                     borderMode=cv2.BORDER_CONSTANT, borderValue=bed)
+    out: np.ndarray = cv2.warpAffine(
+        img, m, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=bed
+    )
     return out
 
 
@@ -157,8 +161,9 @@ def rotate_quarter(img: np.ndarray, clockwise_deg: int) -> np.ndarray:
     """Turn the page ``clockwise_deg`` (0/90/180/270) clockwise, as it lay on the scanner."""
     if clockwise_deg == 0:
         return img
-    code = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180,
-            270: cv2.ROTATE_90_COUNTERCLOCKWISE}[clockwise_deg]
+    code = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}[
+        clockwise_deg
+    ]
     out: np.ndarray = cv2.rotate(img, code)
     return out
 

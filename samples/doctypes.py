@@ -1,4 +1,5 @@
-"""Builders of the eight document types of DOMAIN.md, plus unknown pages.
+"""Builders of the eight document types of DOMAIN.md, administrative documents (Decree
+30/2020 layout, :mod:`samples.administrative`), plus unknown pages.
 
 Each builder returns a :class:`~samples.content.Document`: pages described as blocks and the
 field values in DOMAIN.md's formats. Every printed value is produced from the same variable
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from samples.administrative import administrative_document
 from samples.business import business_household_registration, construction_permit
 from samples.citizen import application_form, dossier_receipt
 from samples.civil import birth_certificate, death_certificate, marriage_certificate
@@ -33,6 +35,7 @@ BUILDERS: dict[str, Builder] = {
     "unknown_notice": unknown_notice,
     "unknown_blank": unknown_blank,
     "unknown_foreign": unknown_foreign,
+    "administrative_document": administrative_document,
 }
 
 

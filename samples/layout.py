@@ -25,11 +25,17 @@ A4_MM = (210.0, 297.0)
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    """A stretch of text in one style; a line's text is the concatenation of its runs."""
+    """A stretch of text in one style; a line's text is the concatenation of its runs.
+
+    ``hand`` marks a value written by hand into a blank of the printed form (the number and
+    the day of an administrative document): the print leaves the blank, the renderer writes
+    the text in pen, and the truth line reads it like the rest.
+    """
 
     text: str
     bold: bool = False
     italic: bool = False
+    hand: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +98,15 @@ class Sketch:
     mm: float
 
 
-Item = Para | TabLine | Spacer | SignatureSpace | QrItem | Sketch
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """A boxed rubber stamp ("HỎA TỐC"), centred in its column; its text is one truth line."""
+
+    text: str
+    scale: float = 1.15
+
+
+Item = Para | TabLine | Spacer | SignatureSpace | QrItem | Sketch | Stamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,24 +169,84 @@ class Style:
 
 FONT_FILES: dict[str, tuple[str, str, str, str]] = {
     # family: (regular, bold, italic, bold italic) file names
-    "TeX Gyre Termes": ("texgyretermes-regular.otf", "texgyretermes-bold.otf",
-                        "texgyretermes-italic.otf", "texgyretermes-bolditalic.otf"),
-    "DejaVu Serif": ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf",
-                     "DejaVuSerif-BoldItalic.ttf"),
-    "Noto Serif": ("NotoSerif-Regular.ttf", "NotoSerif-Bold.ttf", "NotoSerif-Italic.ttf",
-                   "NotoSerif-BoldItalic.ttf"),
-    "FreeSerif": ("FreeSerif.ttf", "FreeSerifBold.ttf", "FreeSerifItalic.ttf",
-                  "FreeSerifBoldItalic.ttf"),
-    "Noto Sans": ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "NotoSans-Italic.ttf",
-                  "NotoSans-BoldItalic.ttf"),
+    "TeX Gyre Termes": (
+        "texgyretermes-regular.otf",
+        "texgyretermes-bold.otf",
+        "texgyretermes-italic.otf",
+        "texgyretermes-bolditalic.otf",
+    ),
+    "DejaVu Serif": (
+        "DejaVuSerif.ttf",
+        "DejaVuSerif-Bold.ttf",
+        "DejaVuSerif-Italic.ttf",
+        "DejaVuSerif-BoldItalic.ttf",
+    ),
+    "Noto Serif": (
+        "NotoSerif-Regular.ttf",
+        "NotoSerif-Bold.ttf",
+        "NotoSerif-Italic.ttf",
+        "NotoSerif-BoldItalic.ttf",
+    ),
+    "FreeSerif": (
+        "FreeSerif.ttf",
+        "FreeSerifBold.ttf",
+        "FreeSerifItalic.ttf",
+        "FreeSerifBoldItalic.ttf",
+    ),
+    "Noto Sans": (
+        "NotoSans-Regular.ttf",
+        "NotoSans-Bold.ttf",
+        "NotoSans-Italic.ttf",
+        "NotoSans-BoldItalic.ttf",
+    ),
 }
 FONT_DIRS = (
-    Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/noto"),
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/truetype/noto"),
     Path("/usr/share/fonts/truetype/freefont"),
     Path("/usr/share/texmf/fonts/opentype/public/tex-gyre"),
     Path("/usr/share/fonts/opentype/texgyre"),
 )
 FAMILIES: tuple[str, ...] = tuple(FONT_FILES)
+# Families no schema-mode document uses (``--wordings unseen`` draws from them).
+EXTRA_FONT_FILES: dict[str, tuple[str, str, str, str]] = {
+    "TeX Gyre Pagella": (
+        "texgyrepagella-regular.otf",
+        "texgyrepagella-bold.otf",
+        "texgyrepagella-italic.otf",
+        "texgyrepagella-bolditalic.otf",
+    ),
+    "TeX Gyre Heros": (
+        "texgyreheros-regular.otf",
+        "texgyreheros-bold.otf",
+        "texgyreheros-italic.otf",
+        "texgyreheros-bolditalic.otf",
+    ),
+    "TeX Gyre Bonum": (
+        "texgyrebonum-regular.otf",
+        "texgyrebonum-bold.otf",
+        "texgyrebonum-italic.otf",
+        "texgyrebonum-bolditalic.otf",
+    ),
+    "TeX Gyre Schola": (
+        "texgyreschola-regular.otf",
+        "texgyreschola-bold.otf",
+        "texgyreschola-italic.otf",
+        "texgyreschola-bolditalic.otf",
+    ),
+    "DejaVu Sans": (
+        "DejaVuSans.ttf",
+        "DejaVuSans-Bold.ttf",
+        "DejaVuSans-Oblique.ttf",
+        "DejaVuSans-BoldOblique.ttf",
+    ),
+    "FreeSans": (
+        "FreeSans.ttf",
+        "FreeSansBold.ttf",
+        "FreeSansOblique.ttf",
+        "FreeSansBoldOblique.ttf",
+    ),
+}
 
 
 def find_font_file(name: str) -> Path:
@@ -197,7 +271,8 @@ class FontBook:
 
     def __init__(self, family: str) -> None:
         self.family = family
-        self._paths = tuple(find_font_file(n) for n in FONT_FILES[family])
+        files = FONT_FILES.get(family) or EXTRA_FONT_FILES[family]
+        self._paths = tuple(find_font_file(n) for n in files)
         self._cache: dict[tuple[int, int], ImageFont.FreeTypeFont] = {}
 
     def path(self, bold: bool, italic: bool) -> Path:
@@ -209,8 +284,9 @@ class FontBook:
         key = (int(bold) + 2 * int(italic), size_px)
         font = self._cache.get(key)
         if font is None:
-            font = ImageFont.truetype(str(self._paths[key[0]]), size_px,
-                                      layout_engine=ImageFont.Layout.BASIC)
+            font = ImageFont.truetype(
+                str(self._paths[key[0]]), size_px, layout_engine=ImageFont.Layout.BASIC
+            )
             self._cache[key] = font
         return font
 
@@ -266,7 +342,27 @@ class SketchOp:
     box: tuple[float, float, float, float]
 
 
-Op = TextOp | RuleOp | SignatureOp | QrOp | SketchOp
+@dataclass(frozen=True, slots=True)
+class HandOp:
+    """A handwritten value in a blank ``width`` wide, starting at ``x`` on ``baseline``."""
+
+    x: float
+    baseline: float
+    width: float
+    text: str
+    size_px: int
+
+
+@dataclass(frozen=True, slots=True)
+class StampOp:
+    """A boxed stamp: its box and text at ``size_px``."""
+
+    box: tuple[float, float, float, float]
+    text: str
+    size_px: int
+
+
+Op = TextOp | RuleOp | SignatureOp | QrOp | SketchOp | HandOp | StampOp
 
 
 @dataclass(slots=True)
@@ -286,12 +382,13 @@ class PageLayout:
 
 # ----------------------------------------------------------------------------- layout engine
 
-Word = tuple[tuple[str, bool, bool], ...]  # pieces of (text, bold, italic) without spaces
+Piece = tuple[str, bool, bool, bool]  # (text, bold, italic, hand)
+Word = tuple[Piece, ...]  # pieces of one word (no spaces inside)
 
 
 def _words(runs: tuple[Run, ...]) -> list[Word]:
     """Split runs into words; a word may span runs when no space separates them."""
-    words: list[list[tuple[str, bool, bool]]] = []
+    words: list[list[Piece]] = []
     glue = False  # whether the next piece continues the last word
     for run in runs:
         parts = run.text.split(" ")
@@ -300,10 +397,11 @@ def _words(runs: tuple[Run, ...]) -> list[Word]:
                 glue = False
             if not part:
                 continue
+            piece = (part, run.bold, run.italic, run.hand)
             if glue and words:
-                words[-1].append((part, run.bold, run.italic))
+                words[-1].append(piece)
             else:
-                words.append([(part, run.bold, run.italic)])
+                words.append([piece])
             glue = True
         if run.text.endswith(" "):
             glue = False
@@ -313,8 +411,9 @@ def _words(runs: tuple[Run, ...]) -> list[Word]:
 class _Engine:
     """Lays out blocks at one resolution, font scale and line spacing."""
 
-    def __init__(self, style: Style, fonts: FontBook, dpi: int, scale: float,
-                 spacing: float) -> None:
+    def __init__(
+        self, style: Style, fonts: FontBook, dpi: int, scale: float, spacing: float
+    ) -> None:
         self.style = style
         self.fonts = fonts
         self.dpi = dpi
@@ -334,8 +433,14 @@ class _Engine:
     def _size(self, scale: float) -> int:
         return max(6, round(self.body_px * scale))
 
+    def _piece_width(self, piece: Piece, size: int) -> float:
+        t, b, i, hand = piece
+        w: float = self.fonts.get(b, i, size).getlength(t)
+        # a handwritten value sits in a blank the form leaves, wider than the digits
+        return max(1.35 * w, 2.1 * size) if hand else w
+
     def _word_width(self, word: Word, size: int) -> float:
-        return sum(self.fonts.get(b, i, size).getlength(t) for t, b, i in word)
+        return sum(self._piece_width(p, size) for p in word)
 
     # -- items
 
@@ -385,7 +490,7 @@ class _Engine:
                 xs = left
                 if p.align == "justify" and n < len(lines) - 1 and len(line) > 1:
                     gap = space + (avail - width) / (len(line) - 1)
-            text = " ".join("".join(t for t, _, _ in w) for w in line)
+            text = " ".join("".join(p[0] for p in w) for w in line)
             self.lines.append(text)
             if draw:
                 self._emit_words(line, xs, baseline, size, space, gap)
@@ -393,15 +498,17 @@ class _Engine:
                     rw = width * p.rule
                     cx = xs + width / 2
                     ry = baseline + 0.42 * size
-                    self.ops.append(RuleOp(cx - rw / 2, ry, cx + rw / 2, ry,
-                                           max(1, round(size / 22))))
+                    self.ops.append(
+                        RuleOp(cx - rw / 2, ry, cx + rw / 2, ry, max(1, round(size / 22)))
+                    )
             y += pitch
         if p.rule:
             y += 0.35 * size  # room under the rule, as offices leave it
         return y
 
-    def _emit_words(self, line: list[Word], x: float, baseline: float, size: int,
-                    space: float, gap: float) -> None:
+    def _emit_words(
+        self, line: list[Word], x: float, baseline: float, size: int, space: float, gap: float
+    ) -> None:
         """Emit text ops, merging consecutive same-style words when spacing is natural."""
         pending: list[str] = []
         pend_style: tuple[bool, bool] | None = None
@@ -415,7 +522,15 @@ class _Engine:
                     self._flush(pending, pend_style, pend_x, baseline, size)
                     pending, pend_style = [], None
                     x += gap
-            for t, b, i in word:
+            for piece in word:
+                t, b, i, hand = piece
+                if hand:
+                    self._flush(pending, pend_style, pend_x, baseline, size)
+                    pending, pend_style = [], None
+                    w = self._piece_width(piece, size)
+                    self.ops.append(HandOp(x, baseline, w, t, size))
+                    x += w
+                    continue
                 if pend_style != (b, i):
                     self._flush(pending, pend_style, pend_x, baseline, size)
                     pending, pend_style, pend_x = [], (b, i), x
@@ -423,8 +538,14 @@ class _Engine:
                 x += self.fonts.get(b, i, size).getlength(t)
         self._flush(pending, pend_style, pend_x, baseline, size)
 
-    def _flush(self, pending: list[str], style: tuple[bool, bool] | None, x: float,
-               baseline: float, size: int) -> None:
+    def _flush(
+        self,
+        pending: list[str],
+        style: tuple[bool, bool] | None,
+        x: float,
+        baseline: float,
+        size: int,
+    ) -> None:
         text = "".join(pending).rstrip()
         if text and style is not None:
             self.ops.append(TextOp(x, baseline, text, style[0], style[1], size))
@@ -483,6 +604,16 @@ class _Engine:
             if draw:
                 self.ops.append(SketchOp((x0, y, x1, y + h)))
             return y + h + self.mm(3)
+        if isinstance(it, Stamp):
+            size = self._size(it.scale)
+            w = self.fonts.get(True, False, size).getlength(it.text) + 1.2 * size
+            h = 1.7 * size
+            y += self.mm(1.5)
+            if draw:
+                cx = (x0 + x1) / 2
+                self.ops.append(StampOp((cx - w / 2, y, cx + w / 2, y + h), it.text, size))
+            self.lines.append(it.text)
+            return y + h + self.mm(1.5)
         raise TypeError(it)
 
     def block(self, b: Block, x0: float, x1: float, y: float, draw: bool) -> float:

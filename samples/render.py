@@ -15,13 +15,16 @@ import numpy as np
 import qrcode
 from PIL import Image, ImageDraw
 
+from samples import handwriting
 from samples.layout import (
     FontBook,
+    HandOp,
     PageLayout,
     QrOp,
     RuleOp,
     SignatureOp,
     SketchOp,
+    StampOp,
     TextOp,
 )
 
@@ -45,12 +48,14 @@ class RenderedPage:
     layout: PageLayout
 
 
-def render_page(layout: PageLayout, fonts: FontBook, rng: np.random.Generator,
-                seal_text: tuple[str, str]) -> RenderedPage:
+def render_page(
+    layout: PageLayout, fonts: FontBook, rng: np.random.Generator, seal_text: tuple[str, str]
+) -> RenderedPage:
     """Draw ``layout``. ``seal_text`` = (ring text, centre text) for the seal, if any."""
     img = Image.new("L", (layout.width, layout.height), 0)
     draw = ImageDraw.Draw(img)
     overlays: list[Overlay] = []
+    pen: handwriting.Pen | None = None  # one clerk fills in the blanks of a page
     if layout.frame:
         _frame(draw, layout)
     for op in layout.ops:
@@ -67,6 +72,12 @@ def render_page(layout: PageLayout, fonts: FontBook, rng: np.random.Generator,
             overlays.append(_signature(op, rng, layout.dpi))
             if op.seal is not None:
                 overlays.append(_seal(op.seal, fonts, rng, seal_text))
+        elif isinstance(op, HandOp):
+            pen = pen or handwriting.pick_pen(rng)
+            overlays.append(Overlay(*handwriting.written(op, pen, rng, layout.dpi), pen.rgb))
+        elif isinstance(op, StampOp):
+            ink = handwriting.stamp_ink(rng)
+            overlays.append(Overlay(*handwriting.stamp(op, fonts, rng, layout.dpi), ink))
     return RenderedPage(np.asarray(img), overlays, layout)
 
 
@@ -74,13 +85,17 @@ def _frame(draw: ImageDraw.ImageDraw, layout: PageLayout) -> None:
     """The double border with corner squares printed on certificates."""
     mm = layout.dpi / 25.4
     for inset, width in ((7 * mm, max(2, round(0.6 * mm))), (9 * mm, max(1, round(0.2 * mm)))):
-        draw.rectangle([inset, inset, layout.width - inset, layout.height - inset],
-                       outline=255, width=width)
+        draw.rectangle(
+            [inset, inset, layout.width - inset, layout.height - inset], outline=255, width=width
+        )
     s = 4 * mm
     for cx in (7 * mm, layout.width - 7 * mm):
         for cy in (7 * mm, layout.height - 7 * mm):
-            draw.rectangle([cx - s / 2, cy - s / 2, cx + s / 2, cy + s / 2], outline=255,
-                           width=max(1, round(0.3 * mm)))
+            draw.rectangle(
+                [cx - s / 2, cy - s / 2, cx + s / 2, cy + s / 2],
+                outline=255,
+                width=max(1, round(0.3 * mm)),
+            )
 
 
 def _qr(img: Image.Image, op: QrOp) -> None:
@@ -94,8 +109,7 @@ def _qr(img: Image.Image, op: QrOp) -> None:
     img.paste(tile, (round(op.x), round(op.y)))
 
 
-def _sketch(draw: ImageDraw.ImageDraw, op: SketchOp, rng: np.random.Generator,
-            dpi: int) -> None:
+def _sketch(draw: ImageDraw.ImageDraw, op: SketchOp, rng: np.random.Generator, dpi: int) -> None:
     """A framed parcel outline with neighbouring boundaries, as on page 3 of a certificate."""
     x0, y0, x1, y1 = op.box
     mm = dpi / 25.4
@@ -104,8 +118,13 @@ def _sketch(draw: ImageDraw.ImageDraw, op: SketchOp, rng: np.random.Generator,
     rx, ry = (x1 - x0) * 0.28, (y1 - y0) * 0.32
     n = int(rng.integers(4, 7))
     angles = np.sort(rng.uniform(0, 2 * math.pi, n))
-    pts = [(cx + rx * rng.uniform(0.7, 1.0) * math.cos(a),
-            cy + ry * rng.uniform(0.7, 1.0) * math.sin(a)) for a in angles]
+    pts = [
+        (
+            cx + rx * rng.uniform(0.7, 1.0) * math.cos(a),
+            cy + ry * rng.uniform(0.7, 1.0) * math.sin(a),
+        )
+        for a in angles
+    ]
     draw.polygon(pts, outline=255, width=max(2, round(0.5 * mm)))
     for px, py in pts:
         ex = px + (px - cx) * 0.6
@@ -142,7 +161,8 @@ def _signature(op: SignatureOp, rng: np.random.Generator, dpi: int) -> Overlay:
     else:  # a wide, slowly modulated wave
         xs = w * (0.15 + 0.7 * t)
         ys = h * 0.5 + amp * np.sin(2 * math.pi * rng.uniform(1.5, 3) * t) * np.cos(
-            2 * math.pi * rng.uniform(4, 8) * t)
+            2 * math.pi * rng.uniform(4, 8) * t
+        )
     ys += (t - 0.5) * h * rng.uniform(-0.35, 0.2)
     slant = rng.uniform(-0.5, 0.1)
     xs = xs + (ys - h * 0.5) * slant
@@ -156,16 +176,22 @@ def _signature(op: SignatureOp, rng: np.random.Generator, dpi: int) -> Overlay:
     if rng.random() < 0.7:
         fx = np.linspace(w * rng.uniform(0.05, 0.3), w * rng.uniform(0.8, 0.97), 40)
         fy = h * rng.uniform(0.65, 0.85) + np.sin(np.linspace(0, math.pi, 40)) * h * rng.uniform(
-            -0.15, 0.1)
-        d.line(list(zip(fx.tolist(), fy.tolist(), strict=True)), fill=215, width=width,
-               joint="curve")
+            -0.15, 0.1
+        )
+        d.line(
+            list(zip(fx.tolist(), fy.tolist(), strict=True)), fill=215, width=width, joint="curve"
+        )
     ink = (25, 40, 150) if rng.random() < 0.7 else (30, 30, 45)
     ox = int((x0 + x1) / 2 - w / 2 + rng.uniform(-0.1, 0.1) * w)
     return Overlay(ox, int(y0), np.asarray(img), ink)
 
 
-def _seal(seal: tuple[float, float, float], fonts: FontBook, rng: np.random.Generator,
-          text: tuple[str, str]) -> Overlay:
+def _seal(
+    seal: tuple[float, float, float],
+    fonts: FontBook,
+    rng: np.random.Generator,
+    text: tuple[str, str],
+) -> Overlay:
     """A round red seal (con dấu): two rings, text around, star in the middle.
 
     Pressed unevenly: the ink density varies across the seal and has speckled gaps.

@@ -54,22 +54,35 @@ def unknown_notice(ctx: Ctx) -> Document:
         guest = make_person(ctx, None, dt.date(1950, 1, 1), dt.date(2000, 1, 1))
         blocks.append(text(f"Kính gửi: {guest.honorific} {guest.title_name}", align="center"))
         meet = d + dt.timedelta(days=ctx.rng.randint(2, 10))
-        blocks.append(Para((Run(
-            f"Ủy ban nhân dân {unit} trân trọng kính mời {guest.honorific.lower()} đến dự "
-            f"buổi làm việc vào lúc {ctx.rng.randint(7, 15)} giờ 00 phút, "
-            f"{format_date(meet, 'words')} tại Hội trường Ủy ban nhân dân."),),
-            align="justify", indent_mm=10, before=0.5))
+        blocks.append(
+            Para(
+                (
+                    Run(
+                        f"Ủy ban nhân dân {unit} trân trọng kính mời {guest.honorific.lower()} "
+                        f"đến dự buổi làm việc vào lúc {ctx.rng.randint(7, 15)} giờ 00 phút, "
+                        f"{format_date(meet, 'words')} tại Hội trường Ủy ban nhân dân."
+                    ),
+                ),
+                align="justify",
+                indent_mm=10,
+                before=0.5,
+            )
+        )
     else:
         blocks += title_block(["THÔNG BÁO"], None)
         blocks.append(text(ctx.pick(data.NOTICE_SUBJECTS), bold=True, align="center"))
         blocks.append(Spacer(3))
         picked = sorted(ctx.rng.sample(range(len(data.NOTICE_SENTENCES)), ctx.rng.randint(3, 6)))
         for s in (data.NOTICE_SENTENCES[i] for i in picked):  # keep the letter's logical order
-            s = s.format(year=d.year, unit=unit,
-                         date=numeric_date(d + dt.timedelta(days=15), ctx.rng))
+            s = s.format(
+                year=d.year, unit=unit, date=numeric_date(d + dt.timedelta(days=15), ctx.rng)
+            )
             blocks.append(Para((Run(s),), align="justify", indent_mm=10))
-    blocks.append(signature_block(ctx, office.signer_titles, signer_name(ctx), seal=True,
-                                  left=recipients(ctx)))
+    blocks.append(
+        signature_block(
+            ctx, office.signer_titles, signer_name(ctx), seal=True, left=recipients(ctx)
+        )
+    )
     return Document("unknown", {}, [page(blocks)], make_style(ctx.rng), office.seal, d)
 
 
@@ -86,27 +99,68 @@ def unknown_foreign(ctx: Ctx) -> Document:
     d = ctx.date_between(dt.date(2015, 1, 1), LATEST)
     sentences = data.FRENCH_SENTENCES if french else data.ENGLISH_SENTENCES
     blocks: list[Block] = []
-    city = ctx.pick(("Hanoï", "Hô-Chi-Minh-Ville", "Da Nang") if french
-                    else ("Hanoi", "Ho Chi Minh City", "Da Nang", "Bac Giang"))
-    months_en = ("January", "February", "March", "April", "May", "June", "July", "August",
-                 "September", "October", "November", "December")
-    months_fr = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-                 "septembre", "octobre", "novembre", "décembre")
+    city = ctx.pick(
+        ("Hanoï", "Hô-Chi-Minh-Ville", "Da Nang")
+        if french
+        else ("Hanoi", "Ho Chi Minh City", "Da Nang", "Bac Giang")
+    )
+    months_en = (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    )
+    months_fr = (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    )
     if french:
         dl = f"{city}, le {d.day} {months_fr[d.month - 1]} {d.year}"
     else:
         dl = f"{city}, {months_en[d.month - 1]} {d.day}, {d.year}"
     blocks.append(text(dl, align="right"))
     blocks += title_block([ctx.pick(data.FRENCH_TITLES if french else data.ENGLISH_TITLES)])
-    picked = sorted(ctx.rng.sample(range(len(sentences) - 1),
-                                   min(len(sentences) - 1, ctx.rng.randint(3, 6))))
+    picked = sorted(
+        ctx.rng.sample(range(len(sentences) - 1), min(len(sentences) - 1, ctx.rng.randint(3, 6)))
+    )
     chosen = [sentences[i] for i in picked] + [sentences[-1]]  # closing formula last
     body = chosen[:-1]
-    paras = [body[i:i + 2] for i in range(0, len(body), 2)] + [chosen[-1:]]
+    paras = [body[i : i + 2] for i in range(0, len(body), 2)] + [chosen[-1:]]
     for group in paras:
         blocks.append(Para((Run(" ".join(group)),), align="justify", indent_mm=10, before=0.5))
     signer = make_person(ctx, None, dt.date(1960, 1, 1), dt.date(1995, 1, 1))
-    blocks.append(Columns((Column(0.5, ()), Column(0.5, (
-        text("Le directeur" if french else "Director", bold=True, align="center"),
-        SignatureSpace(20), text(signer.title_name, align="center")))), before=1.0))
+    blocks.append(
+        Columns(
+            (
+                Column(0.5, ()),
+                Column(
+                    0.5,
+                    (
+                        text("Le directeur" if french else "Director", bold=True, align="center"),
+                        SignatureSpace(20),
+                        text(signer.title_name, align="center"),
+                    ),
+                ),
+            ),
+            before=1.0,
+        )
+    )
     return Document("unknown", {}, [page(blocks)], make_style(ctx.rng), ("", ""), d)

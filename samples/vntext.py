@@ -104,8 +104,10 @@ def capitalize(s: str) -> str:
 
 def date_words(d: dt.date) -> str:
     """A birth date in words, as civil status forms print it under the figures."""
-    return (f"Ngày {number_words(d.day)}, tháng {number_words(d.month) if d.month != 4 else 'tư'}"
-            f", năm {number_words(d.year)}")
+    return (
+        f"Ngày {number_words(d.day)}, tháng {number_words(d.month) if d.month != 4 else 'tư'}"
+        f", năm {number_words(d.year)}"
+    )
 
 
 def area_words(tenths: int) -> str:
@@ -136,7 +138,7 @@ def old_cmnd(rng: random.Random) -> str:
 def format_id(pid: str, rng: random.Random) -> str:
     """IDs are printed plainly; a few forms space them in groups of three."""
     if len(pid) == 12 and rng.random() < 0.1:
-        return " ".join(pid[i:i + 3] for i in range(0, 12, 3))
+        return " ".join(pid[i : i + 3] for i in range(0, 12, 3))
     return pid
 
 

@@ -12,8 +12,14 @@ from pathlib import Path
 from PIL import Image
 
 FORMATS = ("tiff-g4", "tiff-lzw", "tiff-jpeg", "jpeg", "png", "pdf")
-EXTENSIONS = {"tiff-g4": ".tif", "tiff-lzw": ".tif", "tiff-jpeg": ".tif", "jpeg": ".jpg",
-              "png": ".png", "pdf": ".pdf"}
+EXTENSIONS = {
+    "tiff-g4": ".tif",
+    "tiff-lzw": ".tif",
+    "tiff-jpeg": ".tif",
+    "jpeg": ".jpg",
+    "png": ".png",
+    "pdf": ".pdf",
+}
 MULTI_PAGE = frozenset({"tiff-g4", "tiff-lzw", "tiff-jpeg", "pdf"})
 
 
@@ -35,8 +41,9 @@ def allowed_formats(colour: str, pages: int) -> tuple[str, ...]:
     return tuple(out)
 
 
-def write_scan(images: list[Image.Image], path: Path, fmt: str, dpi: int, quality: int,
-               created: dt.datetime) -> None:
+def write_scan(
+    images: list[Image.Image], path: Path, fmt: str, dpi: int, quality: int, created: dt.datetime
+) -> None:
     """Write ``images`` (one per page) to ``path`` in ``fmt``.
 
     ``created`` fixes the PDF dates so the same seed gives the same bytes.
@@ -61,9 +68,17 @@ def write_scan(images: list[Image.Image], path: Path, fmt: str, dpi: int, qualit
         # 1-bit pages go in as CCITT G4 (through Pillow's TIFF encoder, which rejects a
         # quality setting); grey and colour pages as JPEG at ``quality``.
         extra: dict[str, object] = {} if first.mode == "1" else {"quality": quality}
-        first.save(path, format="PDF", save_all=bool(rest), append_images=rest,
-                   resolution=float(dpi), **extra, title="Scan",
-                   creationDate=created.utctimetuple(),
-                   modDate=created.utctimetuple(), producer="scanner")
+        first.save(
+            path,
+            format="PDF",
+            save_all=bool(rest),
+            append_images=rest,
+            resolution=float(dpi),
+            **extra,
+            title="Scan",
+            creationDate=created.utctimetuple(),
+            modDate=created.utctimetuple(),
+            producer="scanner",
+        )
     else:
         raise ValueError(f"unknown format {fmt}")
