@@ -35,6 +35,7 @@ from digitizer.errors import StoreError
 from digitizer.records import OcrWord
 from digitizer.store import Store, learned_labels
 from digitizer.store.models import Document, Field
+from digitizer.understanding.blanks import ReadBlank
 from digitizer.understanding.schema import SchemaSet
 from digitizer.understanding.understand import Reread, Understander, Understanding
 from digitizer.understanding.variants import (
@@ -129,6 +130,7 @@ class LearningUnderstander:
         reread: Reread | None = None,
         *,
         unit_code: str | None = None,
+        read_blank: ReadBlank | None = None,
     ) -> Understanding:
         """As :meth:`Understander.understand`, for the office ``unit_code`` (default: this
         reader's). Documents of a type the office learned nothing for cost nothing more;
@@ -140,12 +142,12 @@ class LearningUnderstander:
         unit = self.unit_code if unit_code is None else unit_code
         learned = self._variants.get(unit)
         if not learned:
-            return self.base.understand(pages, codes, reread)
-        result = self._reader(unit).understand(pages, codes, reread)
+            return self.base.understand(pages, codes, reread, read_blank)
+        result = self._reader(unit).understand(pages, codes, reread, read_blank)
         schema = self.schemas.get(result.doc_type)
         if schema is None or all(v.doc_type != result.doc_type for v in learned):
             return result
-        plain = self.base.understand(pages, codes, None)
+        plain = self.base.understand(pages, codes, None, read_blank)
         return merge_learned(schema, plain, result)
 
 

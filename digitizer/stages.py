@@ -13,7 +13,7 @@ import logging
 import os
 import resource
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +48,8 @@ from digitizer.recovery import recover_missed_text
 from digitizer.resolution import enlargement, glyph_height, read_page
 from digitizer.signing import Signer, SignerSpec, open_signer, sign_pdf
 from digitizer.stackfile import read_manifest
+from digitizer.understanding.blanks import HandReading
+from digitizer.understanding.decree30 import Blank
 from digitizer.understanding.learned import DocTypeModel
 from digitizer.understanding.schema import SchemaSet
 from digitizer.understanding.understand import Understander
@@ -304,6 +306,19 @@ class Worker:
         text = self.engine.recognize(_crop_line(kept[page], box, scale), dpi, line=True)
         return " ".join(w.text for w in text.words)
 
+    def _read_blank(
+        self, kept: list[NDArray[np.uint8]], blank: Blank
+    ) -> Mapping[str, HandReading]:
+        """Read a printed line's handwritten blanks ("Số: 87 /QĐ-UBND") with the second
+        recognizers (imported here: their models load only for such documents)."""
+        if blank.page >= len(kept):
+            return {}
+        from digitizer.handwriting import FieldKind, read_blanks
+
+        order: tuple[FieldKind, ...] = ("number", "day", "month")
+        kinds = [k for k in order if k in blank.printed]
+        return {str(k): v for k, v in read_blanks(kept[blank.page], blank.box, kinds).items()}
+
     def _pages(
         self, scans: Iterable[ScanPage], result: DocumentResult, *, orient_enabled: bool
     ) -> Iterator[PageRaster]:
@@ -367,6 +382,7 @@ class Worker:
                 [p.words for p in result.pages],
                 codes,
                 reread=lambda page, box, scale: self._reread(kept, result, page, box, scale),
+                read_blank=lambda blank: self._read_blank(kept, blank),
             )
             result.doc_type = found.doc_type
             result.doc_type_confidence = found.doc_type_confidence

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
 from digitizer.understanding.layout import Segment, fold_text
 from digitizer.understanding.schema import DocumentSchema, SchemaSet
+
+if TYPE_CHECKING:
+    from digitizer.understanding.decree30 import Zones
 
 UNKNOWN = "unknown"
 _TITLE_MIN = 88.0
@@ -92,13 +96,36 @@ def _cue_score(cues: Sequence[str], whole: str) -> float:
     return found / len(cues)
 
 
-def classify(segments: Sequence[Segment], schemas: SchemaSet) -> Classification:
+def _layout_title(zones: Zones | None) -> tuple[float, int] | None:
+    """A Decree 30 document is its layout: the motto top right and "Số: …/…" top left (a
+    citizen's form has the motto, not a number and symbol), then a kind title or, for a
+    công văn, a "V/v" summary. None: not that layout."""
+    if zones is None or not zones.motto or not zones.symbol:
+        return None
+    kinds = zones.found.get("document_kind")
+    if not kinds:
+        return None
+    kind = kinds[0]
+    if kind.raw == "CÔNG VĂN":
+        return 0.9, 0  # any printed title of another type wins over a "V/v" line
+    return 1.0, len(kind.raw)
+
+
+def classify(
+    segments: Sequence[Segment], schemas: SchemaSet, zones: Zones | None = None
+) -> Classification:
+    """The type of a document; ``zones`` are its Decree 30 zones, if a schema reads them."""
     if not segments:
         return Classification(UNKNOWN, 1.0)
     windows = _windows(segments)
     whole = " ".join(s.folded for s in segments)
     scored: list[tuple[float, int, float, DocumentSchema]] = []
     for schema in schemas.schemas:
+        if schema.layout is not None:
+            laid_out = _layout_title(zones)
+            if laid_out is not None:
+                scored.append((*laid_out, _cue_score(schema.cues, whole), schema))
+            continue
         title, length = _title_score(schema.titles, windows)
         if not title and schema.title_prefixes:
             title, length = _prefix_score(schema.title_prefixes, windows)

@@ -31,6 +31,23 @@ FIELD_TYPES = (
 )
 # Where a value may come from besides "after its label".
 ANCHORS = ("place_date", "alone")
+# Page layouts whose zones give fields without labels (a field names its ``zone``).
+LAYOUT_ZONES: dict[str, tuple[str, ...]] = {
+    "decree30": (
+        "document_kind",
+        "number",
+        "issue_date",
+        "place",
+        "issuing_authority",
+        "parent_authority",
+        "summary",
+        "signer_authority_line",
+        "signer_position",
+        "signer_name",
+        "recipients",
+        "urgency",
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +74,7 @@ class FieldSpec:
     # the values a field may have (a legal list: land-use purposes): a reading with a
     # choice's letters gets its spelling, a reading that is none of them goes to review
     choices: tuple[str, ...] = ()
+    zone: str | None = None  # the zone of the schema's layout that holds the value
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +101,8 @@ class DocumentSchema:
     # the field that identifies the document (a certificate's serial, a person's ID): a new
     # scan with the same type and key is a re-scan of a registered document (reuse)
     key: str | None = None
+    # a page layout fixed by law ("decree30"): recognised by its zones, fields read from them
+    layout: str | None = None
 
     def field(self, name: str) -> FieldSpec:
         return next(f for f in self.fields if f.name == name)
@@ -146,10 +166,13 @@ _FIELD_KEYS = {
     "multiline",
     "qr",
     "same_person",
+    "zone",
 }
 
 
-def _field(path: Path, index: int, raw: Any, sections: set[str]) -> FieldSpec:
+def _field(
+    path: Path, index: int, raw: Any, sections: set[str], zones: tuple[str, ...]
+) -> FieldSpec:
     where = f"fields[{index}]"
     if not isinstance(raw, dict):
         raise _err(path, where, "must be a table")
@@ -166,10 +189,14 @@ def _field(path: Path, index: int, raw: Any, sections: set[str]) -> FieldSpec:
     anchor = raw.get("anchor")
     if anchor is not None and anchor not in ANCHORS:
         raise _err(path, where, f"'anchor' must be one of {', '.join(ANCHORS)}")
+    zone = raw.get("zone")
+    if zone is not None and zone not in zones:
+        known = ", ".join(zones) or "none: set recognition.layout"
+        raise _err(path, where, f"'zone' must be one of the layout's zones ({known})")
     labels = _strings(path, f"{where}.labels", raw.get("labels"))
     section_labels = _strings(path, f"{where}.section_labels", raw.get("section_labels"))
-    if anchor is None and not labels and not section_labels:
-        raise _err(path, where, "needs 'labels' (or 'section_labels', or an 'anchor')")
+    if anchor is None and zone is None and not labels and not section_labels:
+        raise _err(path, where, "needs 'labels' (or 'section_labels', an 'anchor' or a 'zone')")
     if section_labels and raw.get("section") is None:
         raise _err(path, where, "'section_labels' need a 'section'")
     for key in ("section", "opens_section"):
@@ -199,6 +226,7 @@ def _field(path: Path, index: int, raw: Any, sections: set[str]) -> FieldSpec:
         same_person=raw.get("same_person"),
         spellings=_strings(path, f"{where}.spellings", raw.get("spellings")),
         choices=_strings(path, f"{where}.choices", raw.get("choices")),
+        zone=zone,
     )
 
 
@@ -221,10 +249,14 @@ def load_schema(path: Path) -> DocumentSchema:
             SectionSpec(raw["name"], _strings(path, f"sections[{i}].headings", raw.get("headings")))
         )
     names = {s.name for s in sections}
+    layout = recognition.get("layout")
+    if layout is not None and layout not in LAYOUT_ZONES:
+        raise _err(path, "recognition.layout", f"must be one of {', '.join(LAYOUT_ZONES)}")
+    zones = LAYOUT_ZONES.get(layout, ()) if layout is not None else ()
     raw_fields = data.get("fields", [])
     if not isinstance(raw_fields, list) or not raw_fields:
         raise _err(path, "fields", "must list at least one [[fields]] table")
-    fields = tuple(_field(path, i, raw, names) for i, raw in enumerate(raw_fields))
+    fields = tuple(_field(path, i, raw, names, zones) for i, raw in enumerate(raw_fields))
     seen: set[str] = set()
     for spec in fields:
         if spec.name in seen:
@@ -255,6 +287,7 @@ def load_schema(path: Path) -> DocumentSchema:
         min_confidence=float(min_conf),
         ignore_after=_strings(path, "extraction.ignore_after", extraction.get("ignore_after")),
         key=key,
+        layout=layout,
     )
 
 

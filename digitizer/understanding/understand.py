@@ -17,16 +17,18 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
 from digitizer.records import FieldValue, OcrWord
 from digitizer.understanding.anchors import alone_candidates, place_date_candidates
+from digitizer.understanding.blanks import ReadBlank, agree_with_kind, fill_blanks
 from digitizer.understanding.classify import UNKNOWN, Classification, classify
+from digitizer.understanding.decree30 import Zones, read_zones
 from digitizer.understanding.extract import Candidate, candidates, label_hits
-from digitizer.understanding.layout import before_headings, fold_text, segments_of
+from digitizer.understanding.layout import Segment, before_headings, fold_text, segments_of
 from digitizer.understanding.learned import DocTypeModel
 from digitizer.understanding.names import NameBook
 from digitizer.understanding.normalize import NORMALIZERS, NormalizeError
+from digitizer.understanding.reading import Reading as _Reading
 from digitizer.understanding.schema import DocumentSchema, FieldSpec, SchemaSet
 from digitizer.understanding.scoring import as_json_value, find_spelling, ocr_score, word_confs
 from digitizer.understanding.validate import check_personal_id, field_problems, holder_of
@@ -37,6 +39,7 @@ from digitizer.understanding.values import (
     fix_spellings,
     is_choices,
 )
+from digitizer.understanding.zone_values import spell_signer, zone_confidence
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +77,6 @@ def _box(words: Sequence[OcrWord]) -> tuple[int, int, int, int] | None:
     right = max(w.left + w.width for w in words)
     bottom = max(w.top + w.height for w in words)
     return left, top, right - left, bottom - top
-
-
-@dataclass(frozen=True, slots=True)
-class _Reading:
-    value: str
-    confidence: float
-    problems: tuple[str, ...]
-    page: int | None
-    words: tuple[OcrWord, ...] = ()
-    origin: Literal["ocr", "qr"] = "ocr"
 
 
 # Reads the text of a box (page, x0, y0, x1, y1) again, as one line, at a scale: the
@@ -124,10 +117,13 @@ class Understander:
         pages: Sequence[Sequence[OcrWord]],
         codes: Sequence[Sequence[str]] = (),
         reread: Reread | None = None,
+        read_blank: ReadBlank | None = None,
     ) -> Understanding:
-        """``pages``: OCR words per page; ``codes``: decoded QR/barcode values per page."""
+        """``pages``: OCR words per page; ``codes``: decoded QR/barcode values per page;
+        ``read_blank`` reads a printed blank's handwritten value with other recognizers."""
         segments = segments_of(pages)
-        kind = classify(segments, self.schemas)
+        zones = self._zones(segments)
+        kind = classify(segments, self.schemas, zones)
         if kind.doc_type == UNKNOWN and self.model is not None and segments:
             predicted = self.model.predict(" ".join(s.folded for s in segments))
             if predicted is not None:  # rules not decisive: the learned model may be
@@ -138,6 +134,12 @@ class Understander:
         segments = before_headings(segments, schema.ignore_after)
         hits = label_hits(segments, schema, self.schemas.stop_labels)
         found = candidates(segments, hits, schema)
+        verdicts = {}
+        if schema.layout is not None and zones is not None:
+            verdicts = fill_blanks(zones, read_blank)
+            for spec in schema.fields:
+                if spec.zone is not None:
+                    found[spec.name] = zones.found.get(spec.zone, [])
         anchored: dict[str, list[Candidate]] = {}
         for spec in schema.fields:
             if spec.anchor == "place_date":
@@ -153,6 +155,10 @@ class Understander:
             if reading is not None:
                 readings[spec.name] = reading
         self._cross_check(schema, readings)
+        for name, verdict in verdicts.items():
+            if name in readings:
+                readings[name] = verdict.apply(readings[name])
+        agree_with_kind(readings)
         if reread is not None:
             for spec in schema.fields:
                 if spec.name in readings and (spec.type == "name" or _is_address(spec)):
@@ -162,6 +168,8 @@ class Understander:
                 readings[spec.name] = self._spell(readings[spec.name])
             elif spec.name in readings and spec.type == "name":
                 readings[spec.name] = self._spell_last(readings[spec.name])
+            elif spec.name in readings and spec.zone == "signer_name":
+                readings[spec.name] = spell_signer(self.names, readings[spec.name])
         for spec in schema.fields:
             reading = readings.get(spec.name)
             if reading is None:
@@ -174,13 +182,18 @@ class Understander:
                 round(reading.confidence, 4),
                 "ok" if ok else "needs_review",
                 reading.page,
-                _box(reading.words),
+                reading.box or _box(reading.words),
                 reading.origin,
             )
         key = result.fields.get(schema.key) if schema.key else None
         if key is not None and key.status == "ok" and key.value is not None:
             result.key_value = str(key.value)
         return result
+
+    def _zones(self, segments: Sequence[Segment]) -> Zones | None:
+        """The Decree 30 zones, when an installed schema reads that layout."""
+        layout = next((s for s in self.schemas.schemas if s.layout == "decree30"), None)
+        return None if layout is None else read_zones(segments, layout.titles)
 
     # ----------------------------------------------------------------- one field
 
@@ -211,7 +224,8 @@ class Understander:
         return replace(best, confidence=min(1.0, best.confidence + boost))
 
     def _read(self, spec: FieldSpec, cand: Candidate) -> _Reading | None:
-        raw = cut(spec, cand.raw)
+        # a zone's value is cut out already; its type's normaliser still checks it
+        raw = cand.raw.strip() or None if spec.zone is not None else cut(spec, cand.raw)
         if raw is None and cand.next_line and spec.type in ("date", "personal_id", "phone"):
             raw = cut(spec, f"{cand.raw} {cand.next_line}")
         if raw is None:
@@ -227,6 +241,9 @@ class Understander:
             if fold_text(w.text).strip(",.;:") and fold_text(w.text).strip(",.;:") in fold_text(raw)
         ] or list(cand.words)
         confidence = cand.label_score * ocr_score(words)
+        if spec.zone is not None:  # a zone's words are all its value's, specks included
+            words = list(cand.words)
+            confidence = zone_confidence(cand.label_score, words)
         if spec.type in _DIGIT_STRINGS and min(word_confs(words)) < _DIGIT_WORD_FLOOR:
             # one digit misread keeps a plausible ID: a hesitant engine is the only sign
             confidence = min(confidence, _DIGIT_WORD_CAP)

@@ -1,0 +1,79 @@
+"""Place names spelled as the state spells them, for bodies and places read in capitals.
+
+Tesseract drops and swaps the stacked accents of capitals with high confidence ("TỈNH
+QUANG NGAI" for "TỈNH QUẢNG NGÃI"), and an issuing body's name is what an office searches
+by. The names of provinces (the 63 before the 2025 merger and today's) and of today's
+communes are known: a run of words that has exactly such a name's letters, after a unit
+word ("TỈNH", "HUYỆN", "XÃ"…), takes that name's accents. A name shared by several
+spellings is left as read.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from pathlib import Path
+
+from digitizer.understanding.layout import fold_text
+
+_DATA = Path(__file__).resolve().parent.parent / "data"
+_UNIT_PREFIX = re.compile(
+    r"^(?:Tỉnh|Thành phố|Huyện|Quận|Thị xã|Xã|Phường|Thị trấn|Đặc khu)\s+", re.IGNORECASE
+)
+_UNIT_WORDS = {
+    "tinh",
+    "thanh pho",
+    "tp",
+    "huyen",
+    "quan",
+    "thi xa",
+    "xa",
+    "phuong",
+    "thi tran",
+    "dac khu",
+}
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8") as fh:
+        return [r for r in csv.reader(line for line in fh if not line.startswith("#")) if r]
+
+
+@functools.lru_cache(maxsize=1)
+def place_names() -> dict[str, str]:
+    """Folded name -> its one spelling ("quang ngai" -> "Quảng Ngãi"), names of two or
+    more words only (one syllable is too often a common word)."""
+    spellings: dict[str, set[str]] = {}
+    names = [r[1] for r in _rows(_DATA / "units_2025.csv")[1:] if len(r) > 1]
+    names += [r[1] for r in _rows(_DATA / "personal_id_provinces.csv") if len(r) > 1]
+    for name in names:
+        bare = _UNIT_PREFIX.sub("", name.strip())
+        if len(bare.split()) >= 2 and not any(c.isdigit() for c in bare):
+            spellings.setdefault(fold_text(bare).lower(), set()).add(bare)
+    return {k: next(iter(v)) for k, v in spellings.items() if len(v) == 1}
+
+
+def respell_places(text: str, *, whole: bool = False) -> str:
+    """``text`` with the place names after unit words spelled as known (the case of the
+    reading kept); with ``whole``, ``text`` may itself be a place name ("Quang Ngai")."""
+    names = place_names()
+    words = text.split(" ")
+    folded = [fold_text(w).strip(",.;:") for w in words]
+    starts = [0] if whole else []
+    for i in range(len(words)):
+        for span in (1, 2):
+            if " ".join(folded[max(0, i - span + 1) : i + 1]) in _UNIT_WORDS:
+                starts.append(i + 1)
+    for start in starts:
+        for length in (4, 3, 2):
+            window = folded[start : start + length]
+            name = names.get(" ".join(window)) if len(window) == length else None
+            if name is None:
+                continue
+            read = words[start : start + length]
+            spelled = name.upper() if all(w.isupper() for w in read) else name
+            tail = read[-1][len(read[-1].rstrip(",.;:")) :]
+            words[start : start + length] = (spelled + tail).split(" ")
+            break
+    return " ".join(words)

@@ -1,0 +1,47 @@
+"""How far a value read from a layout zone may be trusted, and a signer's name spelled.
+
+A zone gives a value without a label, so nothing vouches for it but the OCR of its own
+words. A long free text (a summary, the recipients) holds a misread word far more often
+than a short one, and Tesseract's confidences in the nineties are the norm for right words
+and wrong ones alike: its weakest word, not the average, is what decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from digitizer.records import OcrWord
+from digitizer.understanding.names import NameBook
+from digitizer.understanding.reading import Reading
+from digitizer.understanding.scoring import ocr_score, word_confs
+
+_LONG_TEXT = 6  # words
+_RESPELLED_CAP = 0.6
+
+
+def zone_confidence(label_score: float, words: Sequence[OcrWord]) -> float:
+    """The zone's own certainty times its words': the weakest word alone for long texts."""
+    if len(words) > _LONG_TEXT:
+        return label_score * min(word_confs(words))
+    return label_score * ocr_score(words)
+
+
+def spell_signer(names: NameBook, reading: Reading) -> Reading:
+    """A signer's name ("Trần Phước Hiền", printed in mixed case) checked word by word
+    against the name tables; a changed spelling is shown to a clerk, not accepted."""
+    if reading.problems:
+        return reading
+    spelling = names.spell(reading.value.upper())
+    if not spelling.changed:
+        return reading if spelling.known else replace(reading, confidence=reading.confidence * 0.95)
+    value = " ".join(w[:1] + w[1:].lower() for w in spelling.value.split())
+    return replace(
+        reading,
+        value=value,
+        confidence=min(reading.confidence, _RESPELLED_CAP),
+        problems=(
+            *reading.problems,
+            f"spelling corrected from the name tables (read {reading.value!r})",
+        ),
+    )
