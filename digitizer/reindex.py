@@ -1,10 +1,13 @@
 """The nightly re-index (``digitizer reindex``): what improved schemas and clerks teach the store.
 
 Schemas get better (a new label variant, a stricter check) and every document read with an
-older version of its type's schema may now read differently. OCR is the costly part and its
-words are all stored with their boxes and confidences, so re-reading is classification and
-extraction on stored words only: milliseconds per document instead of seconds, and the
-signed PDF is never touched (its text layer is the OCR, which does not change).
+older version of its type's schema may now read differently; so may an office's documents
+of a type for which a clerk's correction taught a label, or one was forgotten
+(:mod:`digitizer.learning`: those (office, type) pairs are read again once). OCR is the
+costly part and its words are all stored with their boxes and confidences, so re-reading
+is classification and extraction on stored words only: milliseconds per document instead
+of seconds, and the signed PDF is never touched (its text layer is the OCR, which does not
+change).
 
 Rules that keep this safe:
 

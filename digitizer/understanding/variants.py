@@ -159,7 +159,7 @@ def learn_label(
     if spec.anchor is not None and not spec.labels:
         return Finding(None, reasons=(f"{field_name} is found by its place, not by a label",))
     segments = before_headings(segments_of(pages), schema.ignore_after)
-    spots = _occurrences(segments, spec, value)
+    spots = value_places(segments, spec, value)
     if not spots:
         return Finding(None, reasons=("the value is not among the page's words",))
     found: dict[str, list[tuple[str, str]]] = {"line": [], "above": []}
@@ -268,7 +268,7 @@ def _key(value: str) -> str:
     return " ".join(fold_text(value).split())
 
 
-def _occurrences(
+def value_places(
     segments: Sequence[Segment], spec: FieldSpec, value: str
 ) -> list[tuple[Segment, int]]:
     """(segment, index of the first word) of every place the value is read from: the
