@@ -30,7 +30,7 @@ from digitizer.store.models import AuditEntry, Field
 from digitizer.understanding.schema import load_schemas
 from digitizer.understanding.understand import Understander, Understanding
 from digitizer.understanding.validate import load_province_codes
-from digitizer.understanding.variants import refusal
+from digitizer.understanding.variants import LearnedVariant, learn_label, refusal
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = load_schemas(ROOT / "schemas")
@@ -157,9 +157,12 @@ def test_a_correction_teaches_a_label_that_reads_the_next_documents_until_forgot
     assert label_id is not None
 
     # the next document with that wording gets the field, at once, in the same reader
-    fresh = reader.understand(_certificate("LÊ VĂN DŨNG")).fields["full_name"]
+    next_pages = _certificate("LÊ VĂN DŨNG")
+    next_found = reader.understand(next_pages)
+    fresh = next_found.fields["full_name"]
     assert fresh.value == "LÊ VĂN DŨNG"
     assert fresh.confidence < 0.96  # below what a schema's label gives the same words
+    _register(store, "next000000000000", next_pages, next_found)
     # another office did not learn it
     other = _reader(base, store_url, unit="07432").understand(_certificate("LÊ VĂN DŨNG"))
     assert "full_name" not in other.fields
@@ -170,6 +173,7 @@ def test_a_correction_teaches_a_label_that_reads_the_next_documents_until_forgot
     assert [(r["id"], r["doc_type"], r["field"], r["label"], r["taught_by"]) for r in listed] == [
         (label_id, "birth_certificate", "full_name", UNSEEN, "clerk-lan")
     ]
+    assert listed[0]["seen_since"] == 1  # the next document, not the older one
     code, table, _ = _cli(store_url, tmp_path, "schemas", "learned", "--type", "birth_certificate")
     assert code == 0 and UNSEEN in table and "clerk-lan" in table
 
@@ -270,3 +274,32 @@ def test_words_that_cannot_be_a_reliable_label_are_refused(
     assert schema is not None
     problem = refusal(label, schema, schema.field(field), SCHEMAS.stop_labels)
     assert problem is not None and why in problem, problem
+
+
+def test_a_label_on_the_line_above_or_after_numbering_is_learned_without_the_numbering() -> None:
+    pages = [
+        _page(
+            [
+                "GIẤY KHAI SINH",
+                "Số: 125/2022",
+                "3. Thân mẫu:",
+                "TRẦN THỊ BÌNH",
+                "a) Thân phụ: NGUYỄN VĂN CƯỜNG",
+            ]
+        )
+    ]
+    mother = learn_label(pages, SCHEMAS, "birth_certificate", "mother_name", "TRẦN THỊ BÌNH")
+    assert (mother.label, mother.placement) == ("Thân mẫu", "above")
+    father = learn_label(pages, SCHEMAS, "birth_certificate", "father_name", "NGUYỄN VĂN CƯỜNG")
+    assert (father.label, father.placement) == ("Thân phụ", "line")
+    learned = [
+        LearnedVariant(1, "", "birth_certificate", "mother_name", "Thân mẫu"),
+        LearnedVariant(2, "", "birth_certificate", "father_name", "Thân phụ"),
+    ]
+    reader = LearningUnderstander(Understander(SCHEMAS, PROVINCES, today=TODAY), learned)
+    found = reader.understand(pages)
+    assert found.fields["mother_name"].value == "TRẦN THỊ BÌNH"
+    assert found.fields["father_name"].value == "NGUYỄN VĂN CƯỜNG"
+    # a value nowhere on the page teaches nothing
+    missing = learn_label(pages, SCHEMAS, "birth_certificate", "full_name", "PHAN VĂN TÚ")
+    assert missing.label is None and "not among the page's words" in missing.reasons[0]
