@@ -43,6 +43,7 @@ from samples.vntext import (
     number_words,
     numeric_date,
 )
+from samples.wordings import word
 
 
 def business_household_registration(ctx: Ctx) -> Document:
@@ -69,14 +70,16 @@ def business_household_registration(ctx: Ctx) -> Document:
             ctx,
             office,
             None,
-            place_date(office.date_place, issue, ctx) if ctx.chance(0.4) else None,
+            place_date(office.date_place, issue, ctx, "issue_date") if ctx.chance(0.4) else None,
         )
     ]
     blocks += title_block(["GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH"], scale=1.15)
-    blocks.append(text(f"Mã số hộ kinh doanh: {code}", bold=True, align="center"))
+    code_label = word(ctx, "registration_code", "Mã số hộ kinh doanh")
+    blocks.append(text(f"{code_label}: {code}", bold=True, align="center"))
+    first_label = word(ctx, "issue_date", "Đăng ký lần đầu")
     blocks.append(
         text(
-            f"Đăng ký lần đầu: {format_date(issue, ctx.pick(('words', 'words_pad')))}",
+            f"{first_label}: {format_date(issue, ctx.pick(('words', 'words_pad')))}",
             italic=True,
             align="center",
         )
@@ -85,15 +88,20 @@ def business_household_registration(ctx: Ctx) -> Document:
     blocks.append(
         lv(
             ctx,
-            ctx.pick(("1. Tên hộ kinh doanh", "1. Tên hộ kinh doanh (ghi bằng chữ in hoa)")),
+            word(
+                ctx,
+                "business_name",
+                ctx.pick(("1. Tên hộ kinh doanh", "1. Tên hộ kinh doanh (ghi bằng chữ in hoa)")),
+            ),
             name,
         )
     )
-    blocks.append(lv(ctx, "2. Địa điểm kinh doanh", biz_addr))
+    blocks.append(lv(ctx, word(ctx, "business_address", "2. Địa điểm kinh doanh"), biz_addr))
     phone = f"09{ctx.rng.randrange(100_000_000):08d}"
     blocks.append(text(f"Điện thoại: {format_phone(phone, ctx.rng)}", indent=5))
     blocks.append(lv(ctx, "3. Ngành, nghề kinh doanh", trade))
-    blocks.append(lv(ctx, "4. Vốn kinh doanh", f"{group_thousands(capital)} đồng"))
+    capital_label = word(ctx, "capital_vnd", "4. Vốn kinh doanh")
+    blocks.append(lv(ctx, capital_label, f"{group_thousands(capital)} đồng"))
     if ctx.chance(0.7):
         blocks.append(
             text(
@@ -103,20 +111,23 @@ def business_household_registration(ctx: Ctx) -> Document:
                 hang=5,
             )
         )
-    blocks.append(
-        text(
-            ctx.pick(("5. Thông tin về chủ hộ kinh doanh:", "5. Chủ hộ kinh doanh:")),
-            bold=True,
-            before=0.2,
-        )
-    )
+    heading = ctx.pick(("5. Thông tin về chủ hộ kinh doanh:", "5. Chủ hộ kinh doanh:"))
+    owner_label = word(ctx, "owner_name", ctx.pick(("Họ và tên", "Họ, chữ đệm và tên")))
+    # an unseen "5. Họ và tên chủ hộ: …" is the section's heading and label at once
+    merged = owner_label.startswith("5.")
+    if not merged:
+        blocks.append(text(heading, bold=True, before=0.2))
     rows: list[Block] = [
-        lv(ctx, ctx.pick(("Họ và tên", "Họ, chữ đệm và tên")), owner.name, indent=5),
+        lv(ctx, owner_label, owner.name, indent=0 if merged else 5),
         lv(ctx, "Sinh ngày", numeric_date(owner.dob, ctx.rng), indent=5),
         lv(ctx, "Giới tính", "Nam" if owner.male else "Nữ", indent=5),
         lv(
             ctx,
-            ctx.pick(("Số định danh cá nhân", "Số giấy tờ pháp lý của cá nhân", "Số CCCD")),
+            word(
+                ctx,
+                "owner_id",
+                ctx.pick(("Số định danh cá nhân", "Số giấy tờ pháp lý của cá nhân", "Số CCCD")),
+            ),
             owner.pid,
             indent=5,
         ),
@@ -176,16 +187,25 @@ def construction_permit(ctx: Ctx) -> Document:
     b_area = ctx.rng.randint(400, 2500)
     floors = ctx.rng.choices((1, 2, 3, 4, 5, 6), weights=(10, 25, 30, 20, 10, 5))[0]
     site = address(ctx, place, issue)
-    date_line = place_date(office.date_place, issue, ctx)
+    date_line = place_date(office.date_place, issue, ctx, "issue_date")
     number_top = ctx.chance(0.5)
-    blocks: list[Block] = [header(ctx, office, permit if number_top else None, date_line)]
+    num_label = word(ctx, "permit_number", "Số")
+    blocks: list[Block] = [
+        header(ctx, office, permit if number_top else None, date_line, number_label=num_label)
+    ]
     blocks += title_block(["GIẤY PHÉP XÂY DỰNG"], None)
     if not number_top:
-        blocks.append(text(f"Số: {permit}", align="center"))
+        blocks.append(text(f"{num_label}: {permit}", align="center"))
     blocks.append(text("(Sử dụng cho nhà ở riêng lẻ)", italic=True, align="center"))
     blocks.append(Spacer(3))
     blocks.append(
-        Para((Run(f"1. Cấp cho: {owner.honorific} "), Run(owner.name, bold=True)), before=0.3)
+        Para(
+            (
+                Run(f"{word(ctx, 'owner_name', '1. Cấp cho')}: {owner.honorific} "),
+                Run(owner.name, bold=True),
+            ),
+            before=0.3,
+        )
     )
     blocks.append(lv(ctx, "- Địa chỉ", address(ctx, pick_place(ctx), issue), indent=5))
     blocks.append(text("2. Được phép xây dựng công trình: Nhà ở riêng lẻ"))
@@ -208,11 +228,12 @@ def construction_permit(ctx: Ctx) -> Document:
     ind = 10.0
     detail: list[Block] = [
         text(
-            f"+ Vị trí xây dựng: Thửa đất số: {parcel}, tờ bản đồ số: {sheet}",
+            f"+ Vị trí xây dựng: {word(ctx, 'parcel_number', 'Thửa đất số')}: {parcel}, "
+            f"{word(ctx, 'map_sheet_number', 'tờ bản đồ số')}: {sheet}",
             indent=ind,
             hang=ind + 4,
         ),
-        lv(ctx, "+ Địa chỉ", site, indent=ind),
+        lv(ctx, word(ctx, "construction_address", "+ Địa chỉ"), site, indent=ind),
         text(
             f"+ Cốt nền xây dựng công trình: +{format_area(ctx.rng.randint(2, 9))} m so với "
             "cốt vỉa hè",
@@ -220,14 +241,22 @@ def construction_permit(ctx: Ctx) -> Document:
             hang=ind + 4,
         ),
         text(f"+ Mật độ xây dựng: {ctx.rng.randint(50, 100)}%", indent=ind),
-        lv(ctx, "+ Diện tích xây dựng tầng 1 (tầng trệt)", f"{format_area(b_area)} m²", indent=ind),
+        lv(
+            ctx,
+            word(ctx, "building_area_m2", "+ Diện tích xây dựng tầng 1 (tầng trệt)"),
+            f"{format_area(b_area)} m²",
+            indent=ind,
+        ),
         text(f"+ Tổng diện tích sàn: {format_area(b_area * floors)} m²", indent=ind),
         text(
             f"+ Chiều cao công trình: {format_area(floors * 35 + ctx.rng.randint(0, 20))} m",
             indent=ind,
         ),
         lv(
-            ctx, "+ Số tầng", ctx.pick((str(floors), f"{floors:02d}", f"{floors} tầng")), indent=ind
+            ctx,
+            word(ctx, "floors", "+ Số tầng"),
+            ctx.pick((str(floors), f"{floors:02d}", f"{floors} tầng")),
+            indent=ind,
         ),
     ]
     blocks += detail

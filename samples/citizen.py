@@ -46,6 +46,7 @@ from samples.vntext import (
     format_phone,
     numeric_date,
 )
+from samples.wordings import word
 
 
 def application_form(ctx: Ctx) -> Document:
@@ -70,18 +71,36 @@ def application_form(ctx: Ctx) -> Document:
     rows: list[Block] = [
         lv(
             ctx,
-            ctx.pick(("Họ, chữ đệm, tên người yêu cầu", "Họ và tên người đề nghị", "Họ và tên")),
+            word(
+                ctx,
+                "applicant_name",
+                ctx.pick(
+                    ("Họ, chữ đệm, tên người yêu cầu", "Họ và tên người đề nghị", "Họ và tên")
+                ),
+            ),
             who.name,
         ),
-        lv(ctx, "Ngày, tháng, năm sinh", numeric_date(who.dob, ctx.rng)),
+        lv(
+            ctx,
+            word(ctx, "applicant_date_of_birth", "Ngày, tháng, năm sinh"),
+            numeric_date(who.dob, ctx.rng),
+        ),
         ethnic_line(ctx, who.male, tab_stops(ctx)),
         lv(
             ctx,
-            ctx.pick(("Giấy tờ tùy thân: CCCD số", "Số định danh cá nhân", "Số CCCD")),
+            word(
+                ctx,
+                "applicant_id",
+                ctx.pick(("Giấy tờ tùy thân: CCCD số", "Số định danh cá nhân", "Số CCCD")),
+            ),
             format_id(who.pid, ctx.rng),
         ),
         lv(ctx, ctx.pick(("Nơi cư trú", "Địa chỉ thường trú")), address(ctx, place, signed)),
-        lv(ctx, ctx.pick(("Số điện thoại", "Điện thoại liên hệ")), format_phone(phone, ctx.rng)),
+        lv(
+            ctx,
+            word(ctx, "phone", ctx.pick(("Số điện thoại", "Điện thoại liên hệ"))),
+            format_phone(phone, ctx.rng),
+        ),
     ]
     if ctx.chance(0.3):
         rows[3], rows[5] = rows[5], rows[3]
@@ -115,7 +134,7 @@ def application_form(ctx: Ctx) -> Document:
             indent_mm=10,
         )
     )
-    date_line = place_date(office.date_place, signed, ctx)
+    date_line = place_date(office.date_place, signed, ctx, "date")
     if ctx.chance(0.3):
         date_line = "Làm tại: " + date_line
     blocks.append(
@@ -201,16 +220,23 @@ def dossier_receipt(ctx: Ctx) -> Document:
             ctx,
             office,
             None,
-            place_date(office.date_place, received, ctx) if ctx.chance(0.5) else None,
+            place_date(office.date_place, received, ctx, "received_date")
+            if ctx.chance(0.5)
+            else None,
         )
     ]
     blocks += title_block(["GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"], scale=1.1)
     top: tuple[Item, ...] = (
-        lv(ctx, "Mã hồ sơ", code),
+        lv(ctx, word(ctx, "dossier_code", "Mã hồ sơ"), code),
         text(f"({ctx.pick(('Liên: Lưu', 'Liên: Giao người nộp hồ sơ'))})", italic=True),
         Para(
             (
-                Run(ctx.pick(("Tiếp nhận hồ sơ của: ", "Họ tên người nộp: "))),
+                Run(
+                    word(
+                        ctx, "applicant_name", ctx.pick(("Tiếp nhận hồ sơ của", "Họ tên người nộp"))
+                    )
+                    + ": "
+                ),
                 Run(f"{who.honorific} "),
                 Run(who.name, bold=True),
             ),
@@ -218,7 +244,9 @@ def dossier_receipt(ctx: Ctx) -> Document:
         ),
         lv(
             ctx,
-            ctx.pick(("Số CCCD", "Số định danh cá nhân", "Số CMND/CCCD")),
+            word(
+                ctx, "applicant_id", ctx.pick(("Số CCCD", "Số định danh cá nhân", "Số CMND/CCCD"))
+            ),
             format_id(who.pid, ctx.rng),
         ),
     )
@@ -226,7 +254,7 @@ def dossier_receipt(ctx: Ctx) -> Document:
     blocks.append(lv(ctx, "Địa chỉ", address(ctx, place, received)))
     phone = f"0{ctx.pick(tuple('389'))}{ctx.rng.randrange(100_000_000):08d}"
     blocks.append(lv(ctx, "Số điện thoại", format_phone(phone, ctx.rng)))
-    blocks.append(lv(ctx, "Nội dung yêu cầu giải quyết", procedure))
+    blocks.append(lv(ctx, word(ctx, "procedure_name", "Nội dung yêu cầu giải quyết"), procedure))
     blocks.append(text("1. Thành phần hồ sơ nộp gồm:", before=0.3))
     parts = ctx.rng.sample(list(data.DOSSIER_PARTS), ctx.rng.randint(2, 4))
     for part in parts:
@@ -243,10 +271,10 @@ def dossier_receipt(ctx: Ctx) -> Document:
         minute = ctx.pick(("00", "15", "30", "45"))
         return f"{hh:02d} giờ {minute} phút, ngày {numeric_date(d, ctx.rng)}"
 
-    blocks.append(lv(ctx, "4. Thời gian nhận hồ sơ", when(received, ctx.chance(0.6))))
-    blocks.append(
-        lv(ctx, "5. Thời gian trả kết quả giải quyết hồ sơ", when(appointment, ctx.chance(0.5)))
-    )
+    received_label = word(ctx, "received_date", "4. Thời gian nhận hồ sơ")
+    blocks.append(lv(ctx, received_label, when(received, ctx.chance(0.6))))
+    back_label = word(ctx, "appointment_date", "5. Thời gian trả kết quả giải quyết hồ sơ")
+    blocks.append(lv(ctx, back_label, when(appointment, ctx.chance(0.5))))
     blocks.append(
         text(
             f"6. Vào Sổ theo dõi hồ sơ, Quyển số: {ctx.rng.randint(1, 9):02d}, "

@@ -50,6 +50,7 @@ from samples.vntext import (
     numeric_date,
     old_cmnd,
 )
+from samples.wordings import word
 
 
 def birth_certificate(ctx: Ctx) -> Document:
@@ -63,18 +64,22 @@ def birth_certificate(ctx: Ctx) -> Document:
     office = commune_office(ctx, place, reg)
     number = reg_number(ctx, reg.year)
     in_header = ctx.chance(0.5)
-    blocks: list[Block] = [header(ctx, office, number if in_header else None, None)]
+    num_label = word(ctx, "registration_number", "Số")
+    blocks: list[Block] = [
+        header(ctx, office, number if in_header else None, None, number_label=num_label)
+    ]
     blocks += title_block(["GIẤY KHAI SINH"], ctx.pick(("", "(Bản chính)", "(BẢN SAO)")) or None)
     if not in_header:
         blocks.append(
-            tab_fields(ctx, [("Số", number), ("Quyển số", f"01/{reg.year}")], (0.0, 70.0))
+            tab_fields(ctx, [(num_label, number), ("Quyển số", f"01/{reg.year}")], (0.0, 70.0))
         )
     name_label = ctx.pick(("Họ, chữ đệm, tên", "Họ và tên", "Họ, chữ đệm và tên"))
-    blocks.append(lv(ctx, name_label, child.name))
-    blocks.append(lv(ctx, "Ngày, tháng, năm sinh", numeric_date(dob, ctx.rng)))
+    blocks.append(lv(ctx, word(ctx, "full_name", name_label), child.name))
+    dob_label = word(ctx, "date_of_birth", "Ngày, tháng, năm sinh")
+    blocks.append(lv(ctx, dob_label, numeric_date(dob, ctx.rng)))
     if ctx.chance(0.6):
         blocks.append(text(f"ghi bằng chữ: {date_words(dob)}", italic=True, indent=5, hang=5))
-    blocks.append(ethnic_line(ctx, child.male, tab_stops(ctx)))
+    blocks.append(ethnic_line(ctx, child.male, tab_stops(ctx), word(ctx, "gender", "Giới tính")))
     hospital = ctx.pick(
         (
             f"Trạm Y tế {place.commune_label(reg)}",
@@ -84,11 +89,11 @@ def birth_certificate(ctx: Ctx) -> Document:
     )
     blocks.append(lv(ctx, "Nơi sinh", f"{hospital}, {unit_path(place, reg, ctx)}"))
     blocks.append(lv(ctx, "Quê quán", unit_path(pick_place(ctx), reg, ctx)))
-    blocks.append(lv(ctx, "Số định danh cá nhân", child.pid))
+    blocks.append(lv(ctx, word(ctx, "personal_id", "Số định danh cá nhân"), child.pid))
     home = address(ctx, place, reg)
-    for who, p in (("mẹ", mother), ("cha", father)):
+    for who, p, name_field in (("mẹ", mother, "mother_name"), ("cha", father, "father_name")):
         sub: list[Block] = [
-            lv(ctx, f"{name_label} người {who}", p.name),
+            lv(ctx, word(ctx, name_field, f"{name_label} người {who}"), p.name),
             tab_fields(
                 ctx,
                 [
@@ -105,7 +110,8 @@ def birth_certificate(ctx: Ctx) -> Document:
         blocks.append(lv(ctx, "Người đi khai sinh", father.name, tail=f", CCCD số: {father.pid}"))
     blocks.append(lv(ctx, "Nơi đăng ký khai sinh", office.long_name))
     if ctx.chance(0.6):
-        blocks.append(lv(ctx, "Ngày, tháng, năm đăng ký", numeric_date(reg, ctx.rng)))
+        reg_label = word(ctx, "registration_date", "Ngày, tháng, năm đăng ký")
+        blocks.append(lv(ctx, reg_label, numeric_date(reg, ctx.rng)))
     blocks.append(
         signature_block(
             ctx,
@@ -113,7 +119,7 @@ def birth_certificate(ctx: Ctx) -> Document:
             signer_name(ctx),
             seal=True,
             note="(Ký, ghi rõ họ, chữ đệm, tên, chức vụ và đóng dấu)",
-            date_line=place_date(office.date_place, reg, ctx),
+            date_line=place_date(office.date_place, reg, ctx, "registration_date"),
         )
     )
     fields: dict[str, FieldValue] = {
@@ -140,10 +146,13 @@ def marriage_certificate(ctx: Ctx) -> Document:
     office = commune_office(ctx, place, reg)
     number = reg_number(ctx, reg.year)
     in_header = ctx.chance(0.5)
-    blocks: list[Block] = [header(ctx, office, number if in_header else None, None)]
+    num_label = word(ctx, "registration_number", "Số")
+    blocks: list[Block] = [
+        header(ctx, office, number if in_header else None, None, number_label=num_label)
+    ]
     blocks += title_block(["GIẤY CHỨNG NHẬN KẾT HÔN"])
     if not in_header:
-        blocks.append(text(f"Số: {number}", align="center"))
+        blocks.append(text(f"{num_label}: {number}", align="center"))
     side_by_side = ctx.chance(0.35)
 
     def spouse(p: Person, role: str, short: bool) -> list[Item]:
@@ -155,13 +164,18 @@ def marriage_certificate(ctx: Ctx) -> Document:
         items: list[Item] = []
         if short:
             items.append(text(f"Thông tin của {role}", bold=True, align="center"))
+        name_field = "husband_name" if role == "chồng" else "wife_name"
         items += [
-            lv(ctx, label, p.name),
-            lv(ctx, "Ngày, tháng, năm sinh", numeric_date(p.dob, ctx.rng)),
+            lv(ctx, word(ctx, name_field, label), p.name),
+            lv(
+                ctx,
+                word(ctx, "date_of_birth", "Ngày, tháng, năm sinh"),
+                numeric_date(p.dob, ctx.rng),
+            ),
             lv(ctx, "Dân tộc", ctx.pick(data.ETHNICITIES)),
             lv(ctx, "Quốc tịch", "Việt Nam"),
             lv(ctx, "Nơi cư trú", address(ctx, pick_place(ctx), reg)),
-            lv(ctx, id_label(ctx, reg), format_id(p.pid, ctx.rng)),
+            lv(ctx, word(ctx, "id", id_label(ctx, reg)), format_id(p.pid, ctx.rng)),
         ]
         return items
 
@@ -182,7 +196,8 @@ def marriage_certificate(ctx: Ctx) -> Document:
         blocks.append(Spacer(2))
         blocks += spouse(*second, False)
     blocks.append(lv(ctx, "Nơi đăng ký", office.long_name))
-    blocks.append(lv(ctx, "Ngày, tháng, năm đăng ký", numeric_date(reg, ctx.rng)))
+    reg_label = word(ctx, "registration_date", "Ngày, tháng, năm đăng ký")
+    blocks.append(lv(ctx, reg_label, numeric_date(reg, ctx.rng)))
     left: tuple[Item, ...] = ()
     if ctx.chance(0.6):
         left = (
@@ -199,7 +214,7 @@ def marriage_certificate(ctx: Ctx) -> Document:
             office.signer_titles,
             signer_name(ctx),
             seal=True,
-            date_line=place_date(office.date_place, reg, ctx),
+            date_line=place_date(office.date_place, reg, ctx, "registration_date"),
             left=left,
         )
     )
@@ -232,14 +247,18 @@ def death_certificate(ctx: Ctx) -> Document:
     number = reg_number(ctx, reg.year)
     title = "GIẤY CHỨNG TỬ" if old else "TRÍCH LỤC KHAI TỬ"
     in_header = ctx.chance(0.5)
-    blocks: list[Block] = [header(ctx, office, number if in_header else None, None)]
+    num_label = word(ctx, "registration_number", "Số")
+    blocks: list[Block] = [
+        header(ctx, office, number if in_header else None, None, number_label=num_label)
+    ]
     sub = None if old else ctx.pick(("(Bản chính)", "(Bản sao)", "")) or None
     blocks += title_block([title], sub)
     if not in_header:
-        blocks.append(text(f"Số: {number}", align="center"))
+        blocks.append(text(f"{num_label}: {number}", align="center"))
     label = ctx.pick(("Họ, chữ đệm, tên", "Họ và tên", "Họ, chữ đệm, tên người chết"))
-    blocks.append(lv(ctx, label, person.name))
-    blocks.append(lv(ctx, "Ngày, tháng, năm sinh", numeric_date(person.dob, ctx.rng)))
+    blocks.append(lv(ctx, word(ctx, "full_name", label), person.name))
+    dob_label = word(ctx, "date_of_birth", "Ngày, tháng, năm sinh")
+    blocks.append(lv(ctx, dob_label, numeric_date(person.dob, ctx.rng)))
     blocks.append(ethnic_line(ctx, person.male, tab_stops(ctx)))
     fields: dict[str, FieldValue] = {
         "full_name": person.name,
@@ -248,12 +267,14 @@ def death_certificate(ctx: Ctx) -> Document:
     if old:
         blocks.append(lv(ctx, "Số CMND", old_cmnd(ctx.rng)))
     else:
-        blocks.append(lv(ctx, id_label(ctx, reg), format_id(person.pid, ctx.rng)))
+        id_text = word(ctx, "personal_id", id_label(ctx, reg))
+        blocks.append(lv(ctx, id_text, format_id(person.pid, ctx.rng)))
         fields["personal_id"] = person.pid
     blocks.append(lv(ctx, "Nơi cư trú cuối cùng", address(ctx, place, reg)))
     hh, mm = ctx.rng.randint(0, 23), ctx.rng.choice((0, 15, 30, 45, 10, 20))
     died = numeric_date(death, ctx.rng) if ctx.chance(0.7) else format_date(death, "words")
-    blocks.append(lv(ctx, "Đã chết vào lúc", f"{hh:02d} giờ {mm:02d} phút, {died}"))
+    died_label = word(ctx, "date_of_death", "Đã chết vào lúc")
+    blocks.append(lv(ctx, died_label, f"{hh:02d} giờ {mm:02d} phút, {died}"))
     blocks.append(
         lv(
             ctx,
@@ -281,14 +302,15 @@ def death_certificate(ctx: Ctx) -> Document:
         )
     )
     blocks.append(lv(ctx, "Nơi đăng ký khai tử", office.long_name))
-    blocks.append(lv(ctx, "Ngày, tháng, năm đăng ký", numeric_date(reg, ctx.rng)))
+    reg_label = word(ctx, "registration_date", "Ngày, tháng, năm đăng ký")
+    blocks.append(lv(ctx, reg_label, numeric_date(reg, ctx.rng)))
     blocks.append(
         signature_block(
             ctx,
             office.signer_titles,
             signer_name(ctx),
             seal=True,
-            date_line=place_date(office.date_place, reg, ctx),
+            date_line=place_date(office.date_place, reg, ctx, "registration_date"),
             left=recipients(ctx) if ctx.chance(0.3) else (),
         )
     )

@@ -11,7 +11,7 @@ import datetime as dt
 import random
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from samples import data
 from samples.layout import (
@@ -30,6 +30,7 @@ from samples.layout import (
     TabLine,
 )
 from samples.vntext import format_date, personal_id
+from samples.wordings import signing_line
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO2 = "Độc lập - Tự do - Hạnh phúc"
@@ -57,6 +58,8 @@ class Document:
     seal_text: tuple[str, str] = ("", "")
     date: dt.date = dt.date(2020, 1, 1)
     handwritten: tuple[str, ...] | None = None  # fields written by hand (admin documents)
+    labels: dict[str, str] | None = None  # unseen wordings printed (--wordings unseen)
+    placements: dict[str, str] | None = None  # unseen placements (--wordings unseen)
 
 
 @dataclass(slots=True)
@@ -66,6 +69,12 @@ class Ctx:
     rng: random.Random
     bold_values: bool = False
     variant: str | None = None  # forces a sub-variant (e.g. the land certificate era)
+    # --wordings unseen: the second stream its choices come from (None in schema mode), the
+    # kind being built, and the labels and placements chosen (see samples.wordings)
+    wrng: random.Random | None = None
+    kind: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    placements: dict[str, str] = field(default_factory=dict)
 
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
@@ -366,9 +375,13 @@ def tab_fields(ctx: Ctx, pairs: list[tuple[str, str]], stops: tuple[float, ...])
     return TabLine(cells)
 
 
-def place_date(office_place: str, d: dt.date, ctx: Ctx) -> str:
-    """ "Tân Dĩnh, ngày 15 tháng 3 năm 2023" (with or without leading zeros)."""
-    return f"{office_place}, {format_date(d, ctx.pick(('words', 'words', 'words_pad')))}"
+def place_date(office_place: str, d: dt.date, ctx: Ctx, field: str | None = None) -> str:
+    """ "Tân Dĩnh, ngày 15 tháng 3 năm 2023" (with or without leading zeros); ``field`` names
+    the field whose only printing it is (unseen wordings may print it differently)."""
+    style = ctx.pick(("words", "words", "words_pad"))
+    if field is None:
+        return f"{office_place}, {format_date(d, style)}"
+    return signing_line(ctx, field, office_place, d, style)
 
 
 def header(
@@ -377,6 +390,7 @@ def header(
     number: str | None,
     date_line: str | None,
     motto_scale: float | None = None,
+    number_label: str = "Số",
 ) -> Columns:
     """The national header: issuing body on the left, motto on the right (Decree 30/2020).
 
@@ -406,7 +420,7 @@ def header(
             )
         )
     if number:
-        left.append(text(f"Số: {number}", align="center", before=0.45))
+        left.append(text(f"{number_label}: {number}", align="center", before=0.45))
     frac = ctx.rng.uniform(0.38, 0.44)
     return Columns((Column(frac, tuple(left)), Column(1.0 - frac, tuple(motto))))
 
@@ -500,11 +514,13 @@ def id_label(ctx: Ctx, when: dt.date) -> str:
     )
 
 
-def ethnic_line(ctx: Ctx, person_male: bool | None, stops: tuple[float, ...]) -> Block:
+def ethnic_line(
+    ctx: Ctx, person_male: bool | None, stops: tuple[float, ...], gender_label: str = "Giới tính"
+) -> Block:
     """ "Giới tính: Nam  Dân tộc: Kinh  Quốc tịch: Việt Nam" on one tabbed line."""
     pairs = []
     if person_male is not None:
-        pairs.append(("Giới tính", "Nam" if person_male else "Nữ"))
+        pairs.append((gender_label, "Nam" if person_male else "Nữ"))
     pairs += [("Dân tộc", ctx.pick(data.ETHNICITIES)), ("Quốc tịch", "Việt Nam")]
     return tab_fields(ctx, pairs, stops)
 

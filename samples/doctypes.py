@@ -11,6 +11,7 @@ be scored exactly. A field whose value is not printed in its canonical form (an 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from samples.administrative import administrative_document
 from samples.business import business_household_registration, construction_permit
@@ -19,6 +20,7 @@ from samples.civil import birth_certificate, death_certificate, marriage_certifi
 from samples.content import Ctx, Document, nfc
 from samples.land import land_use_certificate
 from samples.unknown import unknown_blank, unknown_foreign, unknown_notice
+from samples.wordings import UNSEEN, UNSEEN_FAMILIES
 
 Builder = Callable[[Ctx], Document]
 
@@ -42,6 +44,11 @@ BUILDERS: dict[str, Builder] = {
 def build(kind: str, ctx: Ctx) -> Document:
     """Build one document of ``kind`` (a doc_type, or unknown_notice/_blank/_foreign)."""
     ctx.bold_values = ctx.chance(0.4)
+    ctx.kind = kind
     doc = BUILDERS[kind](ctx)
     doc.fields = {k: nfc(v) if isinstance(v, str) else v for k, v in doc.fields.items()}
+    if ctx.wrng is not None:  # --wordings unseen
+        if kind in UNSEEN:
+            doc.style = replace(doc.style, family=ctx.wrng.choice(UNSEEN_FAMILIES))
+        doc.labels, doc.placements = dict(ctx.labels), dict(ctx.placements)
     return doc

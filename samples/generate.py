@@ -3,11 +3,13 @@
 Usage::
 
     python -m samples.generate --out DIR --count N --seed S [--preset demo|bench] [--jobs J]
+                               [--wordings schema|unseen]
 
 For every document it writes one scan (``scan_0001.tif`` / ``.jpg`` / ``.png`` / ``.pdf``)
 and ``scan_0001.truth.json`` beside it::
 
     {"doc_type": ..., "fields": {...}, "handwritten": [...] (administrative documents only),
+     "labels": {...}, "placements": {...} (only with --wordings unseen),
      "format": ..., "dpi": 100|200|300,
      "colour": "colour"|"grey"|"bw", "font": ...,
      "pages": [{"lines": [...], "rotation": 0|90|180|270, "skew_deg": float,
@@ -19,8 +21,13 @@ those values like the print. Only administrative documents are scanned at 100 dp
 
 ``rotation`` is how far the upright page was turned clockwise on the scanner; ``skew_deg`` is
 the small rotation of the content, positive counter-clockwise (as ``PIL.Image.rotate``).
-Document *i* of seed *S* depends only on (S, preset, i): the truth JSON is byte-identical
+Document *i* of seed *S* depends only on (S, preset, wordings, i): the truth JSON is byte-identical
 between runs and machines with the same fonts, whatever ``--count`` or ``--jobs``.
+
+``--wordings unseen`` prints the eight known types with label wordings and placements that the
+schemas do not list, in fonts schema-mode documents do not use (:mod:`samples.wordings`); the
+values are the same as with the default ``schema`` for the same seed, and the truth adds
+``labels`` (field -> the unseen label printed) and ``placements`` (field -> how it moved).
 
 ``bench`` (default) draws every degradation at random; ``demo`` writes a fixed, small,
 varied set (every type, format, rotation and colour mode, mostly 200 dpi) meant for git.
@@ -49,6 +56,7 @@ from samples.degrade import Degradation, compose, make_paper, rotate_quarter, se
 from samples.doctypes import build
 from samples.layout import FontBook, PageLayout, layout_page
 from samples.render import render_page
+from samples.wordings import WORDINGS
 from samples.writers import EXTENSIONS, allowed_formats, write_scan
 
 DOC_TYPES = (
@@ -207,16 +215,20 @@ def bench_extra_kind(seed: int, preset: str, index: int) -> str | None:
 
 
 def plan_document(
-    seed: int, preset: str, index: int
+    seed: int, preset: str, index: int, wordings: str = "schema"
 ) -> tuple[Document, ScanPlan, list[PageLayout], int]:
     """Build content, choose the scan and lay out the pages; returns the numpy seed too.
 
-    Everything the truth depends on is decided here, before any pixel is drawn.
+    Everything the truth depends on is decided here, before any pixel is drawn. Unseen
+    wordings come from a stream of their own, so the document's values do not change.
     """
     rng = _doc_rng(seed, preset, index)
+    wrng = random.Random(f"samples/{preset}/{seed}/{index}/wordings")
+    ctx = Ctx(rng, wrng=wrng if wordings == "unseen" else None)
     if preset == "demo":
         spec = DEMO[index % len(DEMO)]
-        doc = build(spec.kind, Ctx(rng, variant=spec.variant))
+        ctx.variant = spec.variant
+        doc = build(spec.kind, ctx)
         if spec.archival:
             doc.pages = [replace(p, paper="archival") for p in doc.pages]
         plan = _demo_plan(rng, doc, spec)
@@ -225,7 +237,7 @@ def plan_document(
         if kind is None:
             kinds, weights = zip(*BENCH_KINDS, strict=True)
             kind = rng.choices(kinds, weights=weights)[0]
-        doc = build(kind, Ctx(rng))
+        doc = build(kind, ctx)
         plan = _bench_plan(rng, doc, admin=kind == "administrative_document")
     fonts = FontBook(doc.style.family)
     layouts = [layout_page(p, doc.style, fonts, plan.dpi) for p in doc.pages]
@@ -243,6 +255,9 @@ def truth_of(doc: Document, plan: ScanPlan, layouts: list[PageLayout]) -> dict[s
     out: dict[str, Any] = {"doc_type": doc.doc_type, "fields": dict(doc.fields)}
     if doc.handwritten is not None:
         out["handwritten"] = list(doc.handwritten)
+    if doc.labels is not None:
+        out["labels"] = dict(doc.labels)
+        out["placements"] = dict(doc.placements or {})
     out.update(
         {
             "format": plan.fmt,
@@ -260,10 +275,12 @@ def truth_json(truth: dict[str, Any]) -> str:
     return json.dumps(truth, ensure_ascii=False, indent=2) + "\n"
 
 
-def generate_one(out: Path, seed: int, preset: str, index: int) -> tuple[Path, int, float]:
+def generate_one(
+    out: Path, seed: int, preset: str, index: int, wordings: str = "schema"
+) -> tuple[Path, int, float]:
     """Generate document ``index``: writes the scan and its truth; returns (scan, pages, s)."""
     t0 = time.perf_counter()
-    doc, plan, layouts, np_seed = plan_document(seed, preset, index)
+    doc, plan, layouts, np_seed = plan_document(seed, preset, index, wordings)
     nprng = np.random.default_rng(np_seed)
     fonts = FontBook(doc.style.family)
     images = []
@@ -287,7 +304,7 @@ def generate_one(out: Path, seed: int, preset: str, index: int) -> tuple[Path, i
     return scan, len(images), time.perf_counter() - t0
 
 
-def _one(args: tuple[Path, int, str, int]) -> tuple[Path, int, float]:
+def _one(args: tuple[Path, int, str, int, str]) -> tuple[Path, int, float]:
     return generate_one(*args)
 
 
@@ -308,11 +325,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--preset", choices=("demo", "bench"), default="bench")
     ap.add_argument("--jobs", type=int, default=1, help="parallel worker processes")
+    ap.add_argument(
+        "--wordings",
+        choices=WORDINGS,
+        default="schema",
+        help="label wordings of the known types: as the schemas list them, or unseen ones",
+    )
     ns = ap.parse_args(argv)
     count = ns.count if ns.count is not None else (len(DEMO) if ns.preset == "demo" else 50)
     out: Path = ns.out
     out.mkdir(parents=True, exist_ok=True)
-    tasks = [(out, ns.seed, ns.preset, i) for i in range(count)]
+    tasks = [(out, ns.seed, ns.preset, i, ns.wordings) for i in range(count)]
     t0 = time.perf_counter()
     pages = 0
     if ns.jobs > 1:

@@ -48,6 +48,7 @@ from samples.vntext import (
     numeric_date,
     old_cmnd,
 )
+from samples.wordings import placement, unseen, word
 
 
 def land_use_certificate(ctx: Ctx) -> Document:
@@ -128,11 +129,13 @@ def land_use_certificate(ctx: Ctx) -> Document:
             if issue.year < 2021
             else ("CCCD số", "Số định danh cá nhân", "Căn cước số")
         )
-        id_text = f"{label}: {holder.pid}"
+        id_text = f"{word(ctx, 'holder_id', label)}: {holder.pid}"
         fields["holder_id"] = holder.pid
     intro = ctx.pick(
         (f"{holder.honorific}: ", f"Hộ {holder.honorific.lower()}: ", f"{holder.honorific} ")
     )
+    if unseen(ctx):
+        intro = f"{word(ctx, 'holder_name', intro)}: "
     born = (
         f"sinh năm {holder.dob.year}"
         if ctx.chance(0.7)
@@ -173,8 +176,15 @@ def land_use_certificate(ctx: Ctx) -> Document:
                 before=0.3,
             )
         )
-    serial_line = serial if ctx.chance(0.5) else f"Số phát hành: {serial}"
-    bottom = [text(serial_line, bold=True, align="right", scale=1.15)]
+    labelled = not ctx.chance(0.5)
+    alone = ("alone at the bottom left", "alone at the bottom centre")
+    where = placement(ctx, "serial_number", alone)
+    if where is not None:
+        bottom = [text(serial, align="left" if where.endswith("left") else "center")]
+    else:
+        label = word(ctx, "serial_number", "Số phát hành") if labelled else ""
+        serial_line = f"{label}: {serial}" if labelled else serial
+        bottom = [text(serial_line, bold=True, align="right", scale=1.15)]
     pages = [page(p1, bottom, paper=paper, frame=True)]
     fields["serial_number"] = serial
 
@@ -194,17 +204,20 @@ def land_use_certificate(ctx: Ctx) -> Document:
         else f"đến ngày {numeric_date(dt.date(issue.year + 50, issue.month, 1), ctx.rng)}"
     )
     area_text = format_area(area, force_decimal=ctx.chance(0.3))
+    parcel_label = word(ctx, "parcel_number", "Thửa đất số")
+    sheet_label = word(ctx, "map_sheet_number", "tờ bản đồ số")
+    addr_label = word(ctx, "land_address", "Địa chỉ")
     items = [
         Para(
-            (Run(f"a) Thửa đất số: {parcel}; tờ bản đồ số: {sheet};"),),
+            (Run(f"a) {parcel_label}: {parcel}; {sheet_label}: {sheet};"),),
             indent_mm=ind,
             hang_mm=ind + 5,
         ),
-        Para((Run(f"b) Địa chỉ: {land_addr};"),), indent_mm=ind, hang_mm=ind + 5),
+        Para((Run(f"b) {addr_label}: {land_addr};"),), indent_mm=ind, hang_mm=ind + 5),
         Para(
             (
                 Run(
-                    f"c) Diện tích: {area_text} m²"
+                    f"c) {word(ctx, 'area_m2', 'Diện tích')}: {area_text} m²"
                     + (f" (bằng chữ: {area_words(area)});" if ctx.chance(0.6) else ";")
                 ),
             ),
@@ -215,7 +228,11 @@ def land_use_certificate(ctx: Ctx) -> Document:
             (Run("d) Hình thức sử dụng: " + ctx.pick(("Sử dụng riêng", "riêng")) + ";"),),
             indent_mm=ind,
         ),
-        Para((Run(f"đ) Mục đích sử dụng: {purpose};"),), indent_mm=ind, hang_mm=ind + 5),
+        Para(
+            (Run(f"đ) {word(ctx, 'land_use_purpose', 'Mục đích sử dụng')}: {purpose};"),),
+            indent_mm=ind,
+            hang_mm=ind + 5,
+        ),
         Para((Run(f"e) Thời hạn sử dụng: {term};"),), indent_mm=ind),
         Para(
             (Run(f"g) Nguồn gốc sử dụng: {ctx.pick(data.LAND_ORIGINS)}."),),
@@ -224,7 +241,10 @@ def land_use_certificate(ctx: Ctx) -> Document:
         ),
     ]
     if ctx.chance(0.3):  # parcel number and sheet on separate label lines
-        items[0] = Para((Run(f"a) Tờ bản đồ số: {sheet}; thửa đất số: {parcel};"),), indent_mm=ind)
+        first = parcel_label[:1].lower() + parcel_label[1:]
+        items[0] = Para(
+            (Run(f"a) {capitalize(sheet_label)}: {sheet}; {first}: {parcel};"),), indent_mm=ind
+        )
     p2 += items
     if era != "old":
         for i, what in enumerate(
@@ -244,6 +264,7 @@ def land_use_certificate(ctx: Ctx) -> Document:
     else:
         office = province_office(ctx, place, "Sở Tài nguyên và Môi trường")
     reg_label = "Số vào sổ cấp GCN" if era != "old" else "Vào sổ cấp giấy chứng nhận số"
+    reg_label = word(ctx, "registry_number", reg_label)
     left: tuple[Item, ...] = (Spacer(30), text(f"{reg_label}: {registry}", bold=ctx.bold_values))
     p2.append(
         signature_block(
@@ -251,7 +272,7 @@ def land_use_certificate(ctx: Ctx) -> Document:
             office.signer_titles,
             signer_name(ctx),
             seal=True,
-            date_line=place_date(office.date_place, issue, ctx),
+            date_line=place_date(office.date_place, issue, ctx, "issue_date"),
             left=left,
             before=1.5,
         )

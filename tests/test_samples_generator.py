@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
+import tomllib
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,14 @@ from samples.generate import (
     truth_json,
     truth_of,
 )
-from samples.layout import FAMILIES, FONT_FILES, find_font_file, page_size_px
+from samples.layout import (
+    EXTRA_FONT_FILES,
+    FAMILIES,
+    FONT_FILES,
+    find_font_file,
+    page_size_px,
+)
+from samples.wordings import UNSEEN
 from tests.domain_fields import DOMAIN_FIELDS
 
 ADMIN_FIELDS = {
@@ -355,7 +364,7 @@ def _digest(seed: int, preset: str, index: int) -> str:
     return hashlib.sha256(json.dumps(record, ensure_ascii=False).encode()).hexdigest()[:10]
 
 
-# Taken before administrative documents were added to the generator.
+# Taken before administrative documents and unseen wordings were added to the generator.
 DIGESTS_BEFORE = {
     ("demo", 0): "ea76499d0c 03ceacad18 d73e9a89f9 967b09f2a8 dce4e42120 0059f5efd4 "
     "f9b9b6889d a59a3991a1 6db094f0a7 848a1a6e0a b2554e2fbd 5530b30ce2",
@@ -377,3 +386,67 @@ def test_existing_documents_are_unchanged() -> None:
                 continue
             assert _digest(seed, preset, i) == before, (preset, seed, i)
     assert 0 < replaced < 8
+
+
+# ----------------------------------------------------------------------------- unseen wordings
+
+
+def _schema_labels() -> set[str]:
+    """Every label and section label the schemas list, normalised for comparison."""
+    out: set[str] = set()
+    for path in (Path(__file__).resolve().parent.parent / "schemas").glob("*.toml"):
+        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+        for field in spec.get("fields", []):
+            for key in ("labels", "section_labels"):
+                out |= {_norm(x) for x in field.get(key, [])}
+        for section in spec.get("sections", []):
+            out |= {_norm(x) for x in section.get("headings", [])}
+    return out
+
+
+@functools.cache
+def _cmap(font_file: str) -> set[int]:
+    return set(TTFont(find_font_file(font_file), lazy=True).getBestCmap())
+
+
+def _norm(s: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", s).casefold().split())
+
+
+def test_unseen_wordings_are_in_no_schema() -> None:
+    """The unseen wordings are not listed by any schema (a wording a schema takes up must
+    leave samples/wordings.py, or the benchmark stops measuring generalization)."""
+    listed = _schema_labels()
+    for doc_type, table in UNSEEN.items():
+        assert doc_type in DOMAIN_FIELDS
+        for field, labels in table.items():
+            for label in labels:
+                assert _norm(label) not in listed, (doc_type, field, label)
+
+
+def test_unseen_wordings_keep_the_values(plans: list[dict[str, Any]]) -> None:
+    """Same documents, same values; the known types print unseen labels in other fonts."""
+    listed = _schema_labels()
+    relabelled, moved = 0, 0
+    for i, schema in enumerate(plans[:60]):
+        t = truth_of(*plan_document(5, "bench", i, "unseen")[:3])
+        assert t["doc_type"] == schema["doc_type"] and t["fields"] == schema["fields"]
+        assert (t["format"], t["dpi"], t["colour"]) == (
+            schema["format"],
+            schema["dpi"],
+            schema["colour"],
+        )
+        assert list(t).index("labels") < list(t).index("format")
+        if t["doc_type"] not in UNSEEN:
+            continue
+        assert t["font"] in EXTRA_FONT_FILES
+        cmap = _cmap(EXTRA_FONT_FILES[t["font"]][0])
+        assert {ord(c) for p in t["pages"] for line in p["lines"] for c in line} - {32} <= cmap
+        assert t["labels"], t["doc_type"]
+        text = _norm(" ".join(line for p in t["pages"] for line in p["lines"]))
+        for label in t["labels"].values():
+            assert _norm(label) not in listed and _norm(label) in text, label
+        relabelled += 1
+        moved += bool(t["placements"])
+    assert relabelled > 30 and moved > 5
+    assert truth_json(plans[0]) == truth_json(truth_of(*plan_document(5, "bench", 0, "schema")[:3]))
