@@ -52,6 +52,7 @@ def learned(
 ) -> None:
     """The labels clerks' corrections taught, in force now (oldest first). 'seen since':
     documents of its type and office registered since, whose text holds its words."""
+    ctx.obj.layout.prepare()  # a new home: its store is made, and holds no label yet
     store = Store(ctx.obj.store_url)
     try:
         with store.session() as s, s.begin():
@@ -114,6 +115,7 @@ def forget(
     if not actor or len(actor) > 64:
         raise typer.BadParameter("a name of 1 to 64 characters (or $USER)", param_hint="--clerk")
     state = ctx.obj
+    state.layout.prepare()
     store = Store(state.store_url)
     try:
         with store.session() as s, s.begin():
