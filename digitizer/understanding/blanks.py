@@ -10,21 +10,34 @@ field's checks; otherwise it goes to a clerk, with the blank's crop as its box.
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 from digitizer.understanding.decree30 import KIND_ABBREVIATIONS, Blank, Zones
 from digitizer.understanding.reading import Reading
 
+log = logging.getLogger(__name__)
+
 _HAND_CAP = 0.5  # a handwritten value the readings do not agree on: a clerk reads it
+# two independent recognizers agreeing on a value that passes its checks: as sure as a
+# clean printed word (the page's OCR of that blank, garbled, says nothing more)
+_AGREED = 0.9
 _CHECK_CAP = 0.3
 _PRINTED_NUMBER = re.compile(r"\d{1,6}[a-z]?")
 
 
+class OneReading(Protocol):
+    """One recognizer's reading of a blank: its value, None when it fails the checks."""
+
+    @property
+    def value(self) -> str | None: ...
+
+
 class HandReading(Protocol):
-    """What the second recognizers made of one blank (:class:`~digitizer.handwriting.BlankReading`)."""
+    """What the second recognizers made of a blank (``digitizer.handwriting.BlankReading``)."""
 
     @property
     def value(self) -> str | None: ...
@@ -36,6 +49,8 @@ class HandReading(Protocol):
     def crop_box(self) -> tuple[int, int, int, int]: ...
     @property
     def reason(self) -> str: ...
+    @property
+    def readings(self) -> Sequence[OneReading]: ...
 
 
 # Reads the blanks of a printed line again: blank name ("number", "day") -> reading.
@@ -52,7 +67,7 @@ class Verdict:
 
     def apply(self, reading: Reading) -> Reading:
         if self.trusted:
-            return reading
+            return replace(reading, confidence=max(reading.confidence, _AGREED))
         return replace(
             reading,
             confidence=min(reading.confidence, _HAND_CAP),
@@ -75,6 +90,7 @@ def _one(blank: Blank, read_blank: ReadBlank | None) -> tuple[dict[str, str], Ve
     box = None
     for name in names:
         hand = results.get(name)
+        log.debug("blank %s: page OCR %r, second readings %s", name, blank.printed[name], hand)
         if hand is not None and hand.agreed and hand.value is not None:
             filled[name] = hand.value
             continue
@@ -83,8 +99,9 @@ def _one(blank: Blank, read_blank: ReadBlank | None) -> tuple[dict[str, str], Ve
                 doubts.append(f"the {name} in its blank could not be read")
             continue
         if hand.handwritten or not _printed_ok(blank, name):
-            if hand.value is not None:
-                filled[name] = hand.value  # the better guess, for the clerk to confirm
+            guess = next((r.value for r in hand.readings if r.value is not None), None)
+            if guess is not None:
+                filled[name] = guess  # the first recognizer's, for the clerk to confirm
             doubts.append(f"handwritten {name}: {hand.reason}")
             box = box or hand.crop_box
     if not doubts:
@@ -115,7 +132,10 @@ def agree_with_kind(readings: dict[str, Reading]) -> None:
     if number is None or kind is None or number.problems or kind.problems:
         return
     parts = number.value.split("/", 1)[-1].split("-")
-    named = KIND_ABBREVIATIONS.get(parts[0]) if len(parts) > 1 else None
+    named = KIND_ABBREVIATIONS.get(parts[0])
+    if named is not None and len(parts) == 1:  # "84/QĐ": the issuer's part is missing
+        _doubt(readings, ("number",), "the symbol is cut short: no issuer after the kind")
+        return
     if kind.value == "CÔNG VĂN":
         agrees = named is None
     else:
@@ -125,7 +145,11 @@ def agree_with_kind(readings: dict[str, Reading]) -> None:
     if agrees:
         return
     problem = f"the symbol's kind ({parts[0]}) does not match the title ({kind.value})"
-    for name in ("number", "document_kind"):
+    _doubt(readings, ("number", "document_kind"), problem)
+
+
+def _doubt(readings: dict[str, Reading], names: Sequence[str], problem: str) -> None:
+    for name in names:
         reading = readings[name]
         readings[name] = replace(
             reading,

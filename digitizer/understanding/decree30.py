@@ -192,6 +192,7 @@ def _body_top(page_lines: Sequence[Line], motto: Line) -> int:
 
 def _read_left(zones: Zones, left: Sequence[Line]) -> None:
     """Issuing body (and superior body) lines, "Số: …", and a công văn's "V/v …"."""
+    left = _rows(left)
     number_at = next((i for i, ln in enumerate(left) if _NUMBER_LINE.match(ln.folded)), None)
     if number_at is None:
         return
@@ -218,6 +219,19 @@ def _read_left(zones: Zones, left: Sequence[Line]) -> None:
                 break
             summary.append(ln)
         zones.add("summary", as_candidate("summary", join_lines(summary), 0.9))
+
+
+def _rows(lines: Sequence[Line]) -> list[Line]:
+    """Pieces of one printed line put back together: a handwritten number's wide blank
+    splits "Số: 84 /QĐ" from "-UBND" into two segments of the same row."""
+    out: list[Line] = []
+    for ln in sorted(lines, key=lambda ln: (ln.top, ln.left)):
+        last = out[-1] if out else None
+        if last is not None and abs(ln.top - last.top) < 0.5 * last.height and ln.left > last.right:
+            out[-1] = join_lines([last, ln])
+        else:
+            out.append(ln)
+    return out
 
 
 def _bodies(lines: Sequence[Line]) -> list[Line]:
@@ -263,7 +277,7 @@ def _read_place_date(zones: Zones, right: Sequence[Line]) -> None:
         if m is None:
             continue
         place = respell_places(ln.text[m.start("place") : m.end("place")].strip(), whole=True)
-        zones.add("place", as_candidate("place", ln, 0.95, place))
+        zones.add("place", as_candidate("place", ln, 0.95, place, 0, m.end("place")))
         day = ln.text[m.start("day") : m.end("day")]
         month = ln.text[m.start("month") : m.end("month")]
         value = f"{day.strip(' .,')}/{month.strip(' .,')}/{m.group('year')}"

@@ -42,7 +42,7 @@ def lines_of(segments: Sequence[Segment]) -> list[Line]:
             continue
         if len(words) < len(seg.words):  # "ỦY BAN NHÂN DÂN _": a rule's stub is no word
             seg = _make(seg.page, seg.index, words)
-        if sum(c.isalnum() for c in seg.text) >= 3:
+        if sum(c.isalnum() for c in seg.text) >= 2:
             out.append(seg)
     return out
 
@@ -94,13 +94,19 @@ def old_tone_marks(text: str) -> str:
 
 
 def as_candidate(
-    name: str, line: Line | None, score: float, value: str | None = None, start: int = 0
+    name: str,
+    line: Line | None,
+    score: float,
+    value: str | None = None,
+    start: int = 0,
+    end: int | None = None,
 ) -> Candidate | None:
     """A zone's value as a field candidate: the line's text (or ``value``, read from it),
-    with the words from ``start`` on as the words it was read from."""
+    with the words between characters ``start`` and ``end`` as the words it was read from."""
     if line is None:
         return None
-    words = tuple(w for w, s in zip(line.words, line.starts, strict=True) if s >= start)
+    stop = len(line.text) if end is None else end
+    words = tuple(w for w, s in zip(line.words, line.starts, strict=True) if start <= s < stop)
     raw = old_tone_marks(line.text[start:] if value is None else value)
     raw = _LEADING_JUNK.sub("", raw).strip(" ,;:")
     if not raw:
