@@ -303,3 +303,26 @@ def test_a_label_on_the_line_above_or_after_numbering_is_learned_without_the_num
     # a value nowhere on the page teaches nothing
     missing = learn_label(pages, SCHEMAS, "birth_certificate", "full_name", "PHAN VĂN TÚ")
     assert missing.label is None and "not among the page's words" in missing.reasons[0]
+
+
+def test_words_like_a_listed_label_are_learned_when_extraction_does_not_read_them() -> None:
+    """ "Mã định danh cá nhân" is close to the listed "Số định danh cá nhân" but is not read
+    as it; and in "Nam hay nữ: Nữ" the "nữ" before the colon is the label's, not the value."""
+    pages = [
+        _page(
+            [
+                "GIẤY KHAI SINH",
+                "Họ và tên: NGUYỄN THỊ AN",
+                "Nam hay nữ: Nữ",
+                "Mã định danh cá nhân: 024322001234",
+            ]
+        )
+    ]
+    found = Understander(SCHEMAS, PROVINCES, today=TODAY).understand(pages)
+    assert "personal_id" not in found.fields and "gender" not in found.fields
+    pid = learn_label(pages, SCHEMAS, "birth_certificate", "personal_id", "024322001234")
+    assert pid.label == "Mã định danh cá nhân", pid
+    gender = learn_label(pages, SCHEMAS, "birth_certificate", "gender", "female")
+    assert (gender.label, gender.placement) == ("Nam hay nữ", "line"), gender
+    known = learn_label(pages, SCHEMAS, "birth_certificate", "full_name", "NGUYỄN THỊ AN")
+    assert known.label is None and "read as a label of full_name already" in known.reasons[0]

@@ -34,7 +34,7 @@ from itertools import pairwise
 from rapidfuzz import fuzz
 
 from digitizer.records import FieldValue, OcrWord
-from digitizer.understanding.extract import label_hits
+from digitizer.understanding.extract import LabelHit, label_hits
 from digitizer.understanding.layout import Segment, before_headings, fold_text, segments_of
 from digitizer.understanding.normalize import NORMALIZERS, NormalizeError
 from digitizer.understanding.schema import DocumentSchema, FieldSpec, SchemaSet
@@ -162,13 +162,15 @@ def learn_label(
     spots = value_places(segments, spec, value)
     if not spots:
         return Finding(None, reasons=("the value is not among the page's words",))
+    hits = label_hits(segments, schema, schemas.stop_labels)
     found: dict[str, list[tuple[str, str]]] = {"line": [], "above": []}
     reasons: list[str] = []
     for seg, first in spots:
-        placement, label = _label_of(segments, seg, first)
-        if label is None:
+        placement, where, label = _label_of(segments, seg, first)
+        if label is None or where is None:
             continue
-        problem = refusal(label, schema, spec, schemas.stop_labels)
+        problem = _read_already(hits, spec, where, seg, first, label)
+        problem = problem or refusal(label, schema, spec, schemas.stop_labels)
         if problem is None:
             problem = _too_common(label, segments, schema, spec)
         if problem is None:
@@ -201,6 +203,8 @@ def refusal(
     if _caps_run(words):
         return f"{shown} holds upper-case words: a value or a title, not a label"
     key = folded_label(label)
+    if key in {folded_label(known) for known in (*spec.labels, *spec.section_labels)}:
+        return f"{shown} is already a label of {spec.name}"
     own = _likeness(key, (*spec.labels, *spec.section_labels))
     others = [
         (_likeness(key, (*f.labels, *f.section_labels)), f.name)
@@ -210,8 +214,6 @@ def refusal(
     closest, owner = max(others, default=(0.0, ""))
     if closest >= _SAME_LABEL and closest >= own:  # "… người cha" is no label of the mother
         return f"{shown} is the label of {owner}"
-    if own >= _SAME_LABEL:
-        return f"{shown} is already a label of {spec.name}"
     if _like(key, stop_labels):
         return f"{shown} is a label every form shares (schemas/_common.toml)"
     headings = [h for s in schema.sections for h in s.headings]
@@ -231,6 +233,19 @@ def _like(key: str, labels: Iterable[str]) -> bool:
 def _caps_run(words: Sequence[str]) -> bool:
     caps = [sum(c.isalpha() for c in w) >= 2 and w.isupper() for w in words]
     return any(a and b for a, b in pairwise(caps))
+
+
+def _read_already(
+    hits: Sequence[LabelHit], spec: FieldSpec, where: Segment, seg: Segment, first: int, label: str
+) -> str | None:
+    """The field is read through a label at that place already (its value was misread or
+    doubtful): nothing to learn. Words merely like a listed label are learned when
+    extraction does not take them for it."""
+    for hit in hits:
+        here = hit.segment.index == where.index
+        if hit.owner == spec.name and here and (where is not seg or hit.end <= seg.starts[first]):
+            return f"'{label}' is read as a label of {spec.name} already"
+    return None
 
 
 def _too_common(
@@ -289,6 +304,8 @@ def _shortest(spec: FieldSpec, words: Sequence[str], want: str) -> list[int] | N
     for length in range(1, min(len(words), _MAX_VALUE_WORDS) + 1):
         starts = []
         for i in range(len(words) - length + 1):
+            if _labels_next(words, i + length):
+                continue  # "Nam hay nữ: Nữ": the "nữ" before the colon is the label's
             got = _reads(spec, " ".join(words[i : i + length]))
             if got is not None and _key(got) == want:
                 starts.append(i)
@@ -300,28 +317,38 @@ def _shortest(spec: FieldSpec, words: Sequence[str], want: str) -> list[int] | N
 def _begins(spec: FieldSpec, words: Sequence[str], want: str) -> list[int] | None:
     """A long value broken over lines: its first line's part, at least three words."""
     for i in range(len(words)):
+        if _labels_next(words, len(words)):
+            return None
         got = _reads(spec, " ".join(words[i:]))
         if got is not None and len(got.split()) >= 3 and want.startswith(_key(got)):
             return [i]
     return None
 
 
+def _labels_next(words: Sequence[str], end: int) -> bool:
+    """The words before ``end`` are followed by a colon: a label's, not a value."""
+    return words[end - 1].endswith(":") or (end < len(words) and words[end].startswith(":"))
+
+
 # ----------------------------------------------------------------------------- the label
 
 
-def _label_of(segments: Sequence[Segment], seg: Segment, first: int) -> tuple[str, str | None]:
-    """The words that label the value starting at word ``first`` of ``seg``: before it on
-    its line, else the line above it (which must end with a colon or be short words)."""
+def _label_of(
+    segments: Sequence[Segment], seg: Segment, first: int
+) -> tuple[str, Segment | None, str | None]:
+    """The words that label the value starting at word ``first`` of ``seg``, and the
+    segment they are on: before it on its line, else the line above it (which must end
+    with a colon or be a few words without digits)."""
     before = _ENUMERATOR.sub("", seg.text[: seg.starts[first]]).strip(_SEPARATORS)
     if any(c.isalnum() for c in before):
-        return "line", _label_from(before)
+        return "line", seg, _label_from(before)
     up = _above(segments, seg, seg.words[first])
     if up is None:
-        return "above", None
+        return "above", None, None
     text = _ENUMERATOR.sub("", up.text).strip()
     if not text.endswith(":") and (len(text.split()) > 6 or any(c.isdigit() for c in text)):
-        return "above", None
-    return "above", _label_from(text.strip(_SEPARATORS))
+        return "above", None, None
+    return "above", up, _label_from(text.strip(_SEPARATORS))
 
 
 def _label_from(text: str) -> str | None:
