@@ -468,6 +468,23 @@ def signature_block(
 
 def recipients(ctx: Ctx) -> tuple[Item, ...]:
     """ "Nơi nhận:" list, small, at the bottom left of official letters."""
+    return recipient_lines(recipient_items(ctx))
+
+
+def recipient_lines(items: Sequence[str]) -> tuple[Item, ...]:
+    """The printed "Nơi nhận:" block of ``items`` ("- Như trên;")."""
+    out: list[Item] = [Para((Run("Nơi nhận:", bold=True, italic=True),), scale=0.85)]
+    out += [text(i, scale=0.8) for i in items]
+    return tuple(out)
+
+
+def recipients_value(items: Sequence[str]) -> str:
+    """The truth of a "Nơi nhận" list: items without "- " and their ";" / ".", joined."""
+    return "; ".join(i.removeprefix("- ").rstrip(";.") for i in items)
+
+
+def recipient_items(ctx: Ctx) -> list[str]:
+    """A small office's recipients ("- Như trên;", …, "- Lưu: VT.")."""
     items = ["- Như trên;", "- Lưu: VT."]
     if ctx.chance(0.5):
         items.insert(
@@ -480,9 +497,7 @@ def recipients(ctx: Ctx) -> tuple[Item, ...]:
                 )
             ),
         )
-    out: list[Item] = [Para((Run("Nơi nhận:", bold=True, italic=True),), scale=0.85)]
-    out += [text(i, scale=0.8) for i in items]
-    return tuple(out)
+    return items
 
 
 def page(

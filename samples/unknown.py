@@ -12,6 +12,8 @@ from samples.content import (
     LATEST,
     Ctx,
     Document,
+    FieldValue,
+    Office,
     commune_office,
     header,
     make_person,
@@ -19,7 +21,9 @@ from samples.content import (
     page,
     pick_place,
     place_date,
-    recipients,
+    recipient_items,
+    recipient_lines,
+    recipients_value,
     signature_block,
     signer_name,
     text,
@@ -41,16 +45,27 @@ from samples.vntext import (
 
 
 def unknown_notice(ctx: Ctx) -> Document:
-    """A commune notice or invitation: official layout, but not a document type we extract."""
+    """A commune notice or invitation in the Decree 30 layout: an administrative document
+    (it was ``unknown`` before that type existed; the kind keeps its name so that the bench
+    mix and every seed's other documents stay as they were)."""
     place = pick_place(ctx)
     d = ctx.date_between(dt.date(2015, 1, 1), LATEST)
     office = commune_office(ctx, place, d)
     invite = ctx.chance(0.4)
     number = f"{ctx.rng.randint(1, 300)}/{'GM' if invite else 'TB'}-UBND"
     blocks: list[Block] = [header(ctx, office, number, place_date(office.date_place, d, ctx))]
+    summary = None
     unit = office.long_name.removeprefix("Ủy ban nhân dân ")
     if invite:
         blocks += title_block(["GIẤY MỜI"])
+        summary = ctx.pick(
+            (
+                "Về việc dự buổi làm việc về công tác cải cách hành chính",
+                f"Dự hội nghị triển khai nhiệm vụ năm {d.year}",
+                "Về việc dự họp rà soát hồ sơ đất đai",
+            )
+        )
+        blocks.append(text(summary, bold=True, align="center"))
         guest = make_person(ctx, None, dt.date(1950, 1, 1), dt.date(2000, 1, 1))
         blocks.append(text(f"Kính gửi: {guest.honorific} {guest.title_name}", align="center"))
         meet = d + dt.timedelta(days=ctx.rng.randint(2, 10))
@@ -70,7 +85,8 @@ def unknown_notice(ctx: Ctx) -> Document:
         )
     else:
         blocks += title_block(["THÔNG BÁO"], None)
-        blocks.append(text(ctx.pick(data.NOTICE_SUBJECTS), bold=True, align="center"))
+        summary = ctx.pick(data.NOTICE_SUBJECTS)
+        blocks.append(text(summary, bold=True, align="center"))
         blocks.append(Spacer(3))
         picked = sorted(ctx.rng.sample(range(len(data.NOTICE_SENTENCES)), ctx.rng.randint(3, 6)))
         for s in (data.NOTICE_SENTENCES[i] for i in picked):  # keep the letter's logical order
@@ -78,12 +94,48 @@ def unknown_notice(ctx: Ctx) -> Document:
                 year=d.year, unit=unit, date=numeric_date(d + dt.timedelta(days=15), ctx.rng)
             )
             blocks.append(Para((Run(s),), align="justify", indent_mm=10))
+    signer = signer_name(ctx)
+    items = recipient_items(ctx)
     blocks.append(
-        signature_block(
-            ctx, office.signer_titles, signer_name(ctx), seal=True, left=recipients(ctx)
-        )
+        signature_block(ctx, office.signer_titles, signer, seal=True, left=recipient_lines(items))
     )
-    return Document("unknown", {}, [page(blocks)], make_style(ctx.rng), office.seal, d)
+    fields = _notice_truth(office, number, d, signer, items, summary)
+    doc = Document(
+        "administrative_document", fields, [page(blocks)], make_style(ctx.rng), office.seal, d
+    )
+    doc.handwritten = ()
+    return doc
+
+
+def _notice_truth(
+    office: Office,
+    number: str,
+    d: dt.date,
+    signer: str,
+    items: list[str],
+    summary: str | None,
+) -> dict[str, FieldValue]:
+    """The administrative document's fields of a commune notice, as printed."""
+    authority = [t for t in office.signer_titles if t.startswith(("TM.", "KT.", "TL."))]
+    fields: dict[str, FieldValue] = {
+        "document_kind": "GIẤY MỜI" if "/GM-" in number else "THÔNG BÁO",
+        "number": number,
+        "issue_date": d.isoformat(),
+        "place": office.date_place,
+        "signer_position": office.signer_titles[-1],
+        "signer_name": signer,
+        "recipients": recipients_value(items),
+    }
+    if office.header[0] == "ỦY BAN NHÂN DÂN":
+        fields["issuing_authority"] = " ".join(office.header)
+    else:
+        fields["parent_authority"] = office.header[0]
+        fields["issuing_authority"] = office.header[1]
+    if authority:
+        fields["signer_authority_line"] = " ".join(authority)
+    if summary is not None:
+        fields["summary"] = summary
+    return fields
 
 
 def unknown_blank(ctx: Ctx) -> Document:

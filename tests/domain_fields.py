@@ -77,4 +77,19 @@ DOMAIN_FIELDS: dict[str, set[str]] = {
         "received_date",
         "appointment_date",
     },
+    # the issue's names (Decree 30/2020 documents): issue 15
+    "administrative_document": {
+        "document_kind",
+        "number",
+        "issue_date",
+        "place",
+        "issuing_authority",
+        "parent_authority",
+        "summary",
+        "signer_authority_line",
+        "signer_position",
+        "signer_name",
+        "recipients",
+        "urgency",
+    },
 }
