@@ -23,7 +23,7 @@ from rapidfuzz import fuzz
 
 from digitizer.understanding.extract import Candidate
 from digitizer.understanding.layout import Segment, fold_text
-from digitizer.understanding.places import respell_places
+from digitizer.understanding.places import place_names, respell_places
 from digitizer.understanding.zones import (
     Line,
     as_candidate,
@@ -40,7 +40,7 @@ _TITLE_MIN = 86.0
 # "Số:" as OCR reads it ("Số:", "Sô:", "S6 :"), then the number and symbol
 _NUMBER_LINE = re.compile(r"^\s*s[o0ô6]\s*[:;.]\s*")
 # number / symbol; the part before "/" may be a handwritten blank OCR could not read
-_SYMBOL = re.compile(r"/\s*([A-ZĐa-z0-9.]+(?:\s*-\s*[A-ZĐa-z0-9.]+)*)")
+_SYMBOL = re.compile(r"/\s*([A-ZĐÐa-z0-9.]+(?:\s*-\s*[A-ZĐÐa-z0-9.]+)*)")
 _PLACE_DATE = re.compile(
     r"^(?P<place>[^\W\d][^,:;]{1,40}),\s*ng[^\W\d]{1,3}\s*[.,:]?\s*(?P<day>\S{0,5}?)\s*"
     r"th[^\W\d]{2,4}\s*[.,:]?\s*(?P<month>\S{0,4}?)\s*n[^\W\d]{1,2}m\s*[.,:]?\s*(?P<year>\d{4})"
@@ -73,9 +73,38 @@ KIND_ABBREVIATIONS = {
     "GGT": "GIẤY GIỚI THIỆU",
     "KL": "KẾT LUẬN",
 }
-# a line starting so begins a new body in the top-left block; one starting with a place
-# word carries on the body above ("ỦY BAN NHÂN DÂN" / "TỈNH QUẢNG NGÃI")
-_PLACE_WORDS = ("tinh ", "thanh pho ", "huyen ", "quan ", "thi xa ", "xa ", "phuong ", "thi tran ")
+# the head words of a body's name (folded): a line of the top-left block opening with one
+# begins a body (the superior body's line, then the issuer's)
+_BODY_HEADS = (
+    "uy ban",
+    "ubnd",
+    "hoi dong",
+    "hdnd",
+    "so ",
+    "ban ",
+    "phong ",
+    "van phong",
+    "trung tam",
+    "chi cuc",
+    "cuc ",
+    "tong cuc",
+    "bo ",
+    "thanh tra",
+    "cong an",
+    "bo chi huy",
+    "truong ",
+    "benh vien",
+    "vien ",
+    "toa an",
+    "chi nhanh",
+    "doan ",
+    "dang uy",
+    "tinh uy",
+    "huyen uy",
+    "thanh uy",
+    "mat tran",
+    "kho bac",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,20 +264,19 @@ def _rows(lines: Sequence[Line]) -> list[Line]:
 
 
 def _bodies(lines: Sequence[Line]) -> list[Line]:
-    """The top-left block's lines grouped into bodies: a superior body, then the issuer."""
+    """The top-left block's lines grouped into bodies: a superior body, then the issuer.
+
+    A line opening with a body's head word ("ỦY BAN", "SỞ", "BAN", "UBND"…) begins a body;
+    any other line carries on the one above ("TỈNH QUẢNG NGÃI" under "ỦY BAN NHÂN DÂN", or
+    "XƯƠNG", the end of a name wrapped onto a second line).
+    """
     groups: list[list[Line]] = []
     for ln in lines:
-        if groups and (ln.folded.startswith(_PLACE_WORDS) or _short_head(groups[-1][-1])):
+        if groups and not ln.folded.startswith(_BODY_HEADS):
             groups[-1].append(ln)
         else:
             groups.append([ln])
     return [join_lines(g) for g in groups]
-
-
-def _short_head(line: Line) -> bool:
-    """A body's name cut after its head words ("ỦY BAN NHÂN DÂN", "HỘI ĐỒNG NHÂN DÂN"):
-    the next line names its place."""
-    return line.folded.strip() in ("uy ban nhan dan", "hoi dong nhan dan", "ubnd", "hdnd")
 
 
 def _read_number(zones: Zones, line: Line) -> None:
@@ -259,7 +287,8 @@ def _read_number(zones: Zones, line: Line) -> None:
     if symbol is None:
         return
     digits = rest[: symbol.start()].strip(" .:_…")
-    code = re.sub(r"\s+", "", symbol.group(1))
+    # a bold "Đ" is read "ĐÐ" (an Icelandic eth beside it): one Đ
+    code = re.sub(r"\s+", "", symbol.group(1)).replace("Ð", "Đ").replace("ĐĐ", "Đ")
     value = f"{digits}/{code}"
     cand = as_candidate("number", line, 0.95, value, start=m.end())
     zones.add("number", cand)
@@ -277,7 +306,10 @@ def _read_place_date(zones: Zones, right: Sequence[Line]) -> None:
         if m is None:
             continue
         place = respell_places(ln.text[m.start("place") : m.end("place")].strip(), whole=True)
-        zones.add("place", as_candidate("place", ln, 0.95, place, 0, m.end("place")))
+        # accents of a name no table holds cannot be checked: a clerk confirms them
+        known = place_names().get(fold_text(place).lower()) == place
+        score = 0.95 if known else 0.75
+        zones.add("place", as_candidate("place", ln, score, place, 0, m.end("place")))
         day = ln.text[m.start("day") : m.end("day")]
         month = ln.text[m.start("month") : m.end("month")]
         value = f"{day.strip(' .,')}/{month.strip(' .,')}/{m.group('year')}"
@@ -306,7 +338,7 @@ def _summary(page_lines: Sequence[Line], title: Line) -> Candidate | None:
             continue
         previous = taken[-1] if taken else title
         # the summary's lines follow each other closely; a gap, a rule or the body ends it
-        gap = (1.2 if taken else 2.5) * max(ln.height, 1)
+        gap = (0.9 if taken else 2.5) * max(ln.height, 1)
         if ln.top - previous.bottom > gap or is_rule(ln) or len(taken) >= 4:
             break
         if ln.folded.lstrip(" -_").startswith(_BODY_STARTS):

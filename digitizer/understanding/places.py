@@ -15,8 +15,12 @@ import functools
 import re
 from pathlib import Path
 
+from rapidfuzz import fuzz, process
+
 from digitizer.understanding.layout import fold_text
 
+_NEAR = 90.0
+_FUZZY_MIN_LENGTH = 8  # folded characters: shorter names are too alike to guess between
 _DATA = Path(__file__).resolve().parent.parent / "data"
 _UNIT_PREFIX = re.compile(
     r"^(?:Tỉnh|Thành phố|Huyện|Quận|Thị xã|Xã|Phường|Thị trấn|Đặc khu)\s+", re.IGNORECASE
@@ -54,6 +58,31 @@ def place_names() -> dict[str, str]:
     return {k: next(iter(v)) for k, v in spellings.items() if len(v) == 1}
 
 
+@functools.lru_cache(maxsize=8)
+def _by_length(words: int) -> tuple[tuple[str, str], ...]:
+    return tuple((k, v) for k, v in place_names().items() if len(k.split()) == words)
+
+
+def _known(folded: str, words: int) -> str | None:
+    """The place name spelled ``folded`` — or, failing that, the one name a letter or two
+    away from it and from no other name ("quang ngaai": a doubled vowel)."""
+    exact = place_names().get(folded)
+    if exact is not None or len(folded) < _FUZZY_MIN_LENGTH:
+        return exact
+    hits = process.extract(folded, _by_length(words), scorer=_score, limit=2)
+    if not hits or hits[0][1] < _NEAR:
+        return None
+    if len(hits) > 1 and hits[1][1] >= hits[0][1] - 5:
+        return None
+    return hits[0][0][1]
+
+
+def _score(a: str | tuple[str, str], b: str | tuple[str, str], **_: object) -> float:
+    left = a if isinstance(a, str) else a[0]
+    right = b if isinstance(b, str) else b[0]
+    return fuzz.ratio(left, right)
+
+
 def respell_places(text: str, *, whole: bool = False) -> str:
     """``text`` with the place names after unit words spelled as known (the case of the
     reading kept); with ``whole``, ``text`` may itself be a place name ("Quang Ngai")."""
@@ -68,7 +97,7 @@ def respell_places(text: str, *, whole: bool = False) -> str:
     for start in starts:
         for length in (4, 3, 2):
             window = folded[start : start + length]
-            name = names.get(" ".join(window)) if len(window) == length else None
+            name = _known(" ".join(window), length) if len(window) == length else None
             if name is None:
                 continue
             read = words[start : start + length]

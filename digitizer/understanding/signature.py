@@ -21,6 +21,9 @@ _AUTHORITY = re.compile(r"^\s*(tm|kt|tl|tuq|q)\s*[.,]\s*\S")
 _ITEM = re.compile(r"^\s*[-–—+•*]\s*")
 # the signer's name: two to six words, each capitalised, nothing else on the line
 _NAME_WORD = re.compile(r"^[A-ZĐÀ-Ỹ][a-zđà-ỹ]+$")
+_BLOCK_GAP = 0.9  # line heights between two lines of the block (the signature leaves more)
+# "TM.", "KT.", "TL.", "TUQ.", "Q." as OCR may read them ("K3.", "TM,")
+_PREFIX_SHAPE = re.compile(r"^\s*[a-z0-9]{1,3}\s*[.,]\s*\S")
 _MAX_NAME_DROP = 16  # line heights from the position down to the name (the signature)
 
 
@@ -54,30 +57,43 @@ def read_signature(zones: object, lines: Sequence[Line], split_x: int) -> None:
 
 
 def _read_block(zones: object, lines: Sequence[Line], first: Line) -> None:
-    """Authority lines, position, name: top down from ``first`` in its column."""
+    """Authority lines, position, name: top down from ``first`` in its column.
+
+    The block's capitals follow each other closely, then the signature leaves a gap: the
+    last of them is the position, those above it the authority lines (whatever OCR made of
+    their "KT." — "K3." is still one), and the name is the first mixed-case line below.
+    """
     column = first.left - 4 * first.height
     below = [ln for ln in lines if ln.top >= first.top - first.height // 2 and ln.right > column]
     below.sort(key=lambda ln: (ln.top, ln.left))
-    authority: list[Line] = []
-    position: Line | None = None
-    rest: list[Line] = []
-    for i, ln in enumerate(below):
-        if position is None and _AUTHORITY.match(ln.folded) and is_caps(ln.text):
-            authority.append(ln)
-        elif position is None and is_caps(ln.text):
-            position = ln
-            rest = list(below[i + 1 :])
+    block: list[Line] = []
+    cut_short = False  # a line of the block could not be read: what came before is partial
+    for ln in below:
+        if block and ln.top - block[-1].bottom > _BLOCK_GAP * block[-1].height:
             break
-        elif authority:
+        if is_caps(ln.text) and _plausible(ln):
+            block.append(ln)
+        elif block:
+            cut_short = is_caps(ln.text)
             break
+    if not block:
+        return
+    # the position never opens with "KT." or "TM.": if the last line does, the position is
+    # the line that could not be read
+    position: Line | None = None if _AUTHORITY.match(block[-1].folded) else block[-1]
+    authority = block if position is None else block[:-1]
     add = zones.add  # type: ignore[attr-defined]
     if authority:
         joined = join_lines(authority)
         text = respell_places(joined.text)
-        add("signer_authority_line", as_candidate("signer_authority_line", joined, 0.92, text))
+        # every authority line opens with its prefix; one that does not may be misplaced
+        sure = all(_PREFIX_SHAPE.match(ln.folded) for ln in authority) and not cut_short
+        score = 0.92 if sure and position is not None else 0.7
+        add("signer_authority_line", as_candidate("signer_authority_line", joined, score, text))
     if position is None:
         return
-    add("signer_position", as_candidate("signer_position", position, 0.92))
+    add("signer_position", as_candidate("signer_position", position, 0.7 if cut_short else 0.92))
+    rest = below[below.index(position) + 1 :]
     for ln in rest:
         if ln.top - position.bottom > _MAX_NAME_DROP * position.height:
             break
@@ -85,6 +101,13 @@ def _read_block(zones: object, lines: Sequence[Line], first: Line) -> None:
         if 2 <= len(words) <= 6 and all(_NAME_WORD.match(w) for w in words):
             add("signer_name", as_candidate("signer_name", ln, 0.92))
             return
+
+
+def _plausible(line: Line) -> bool:
+    """Print, not the seal's ring or the signature's strokes read as capitals ("45N TU"):
+    no digits, and read with some confidence."""
+    confs = [w.confidence for w in line.words]
+    return not any(c.isdigit() for c in line.text) and sum(confs) / len(confs) >= 60
 
 
 def _read_recipients(

@@ -39,7 +39,7 @@ from digitizer.understanding.values import (
     fix_spellings,
     is_choices,
 )
-from digitizer.understanding.zone_values import spell_signer, zone_confidence
+from digitizer.understanding.zone_values import nearest_choice, spell_signer, zone_confidence
 
 log = logging.getLogger(__name__)
 
@@ -257,6 +257,8 @@ class Understander:
             value = fix_spellings(value, spec.choices)
             if not is_choices(value, spec.choices):
                 confidence = min(confidence, _UNLISTED_CAP)
+                if spec.zone is not None:  # a zone holds one choice: its nearest, for review
+                    value = nearest_choice(value, spec.choices)
         if _is_personal_name(spec):
             value, known = self.names.family_name(value)
             if not known:

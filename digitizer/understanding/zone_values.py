@@ -11,13 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from rapidfuzz import fuzz
+
 from digitizer.records import OcrWord
+from digitizer.understanding.layout import fold_text
 from digitizer.understanding.names import NameBook
 from digitizer.understanding.reading import Reading
 from digitizer.understanding.scoring import ocr_score, word_confs
 
 _LONG_TEXT = 6  # words
 _RESPELLED_CAP = 0.6
+_NEAR_CHOICE = 90.0
 
 
 def zone_confidence(label_score: float, words: Sequence[OcrWord]) -> float:
@@ -45,3 +49,16 @@ def spell_signer(names: NameBook, reading: Reading) -> Reading:
             f"spelling corrected from the name tables (read {reading.value!r})",
         ),
     )
+
+
+def nearest_choice(value: str, choices: Sequence[str]) -> str:
+    """The one choice a reading is a letter or two away from ("PHÓ CHỦ TỊC": "PHÓ CHỦ
+    TỊCH"), else the reading as it is. Only ever shown to a clerk: the caller keeps the
+    field in review."""
+    key = fold_text(value)
+    scored = sorted(((fuzz.ratio(key, fold_text(c)), c) for c in choices), reverse=True)
+    if not scored or scored[0][0] < _NEAR_CHOICE:
+        return value
+    if len(scored) > 1 and scored[1][0] >= scored[0][0] - 5:
+        return value  # two choices as near: no telling which
+    return scored[0][1]
