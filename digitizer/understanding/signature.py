@@ -77,6 +77,7 @@ def _read_block(zones: object, lines: Sequence[Line], first: Line) -> None:
             cut_short = is_caps(ln.text)
             break
     if not block:
+        _read_name(zones, below, first)
         return
     # the position never opens with "KT." or "TM.": if the last line does, the position is
     # the line that could not be read
@@ -93,21 +94,28 @@ def _read_block(zones: object, lines: Sequence[Line], first: Line) -> None:
     if position is None:
         return
     add("signer_position", as_candidate("signer_position", position, 0.7 if cut_short else 0.92))
-    rest = below[below.index(position) + 1 :]
-    for ln in rest:
-        if ln.top - position.bottom > _MAX_NAME_DROP * position.height:
+    _read_name(zones, below, position)
+
+
+def _read_name(zones: object, below: Sequence[Line], above: Line) -> None:
+    """The signer's name: the first mixed-case line of two to six capitalised words under
+    the block, past the signature and the seal."""
+    for ln in below:
+        if ln.top <= above.top:
+            continue
+        if ln.top - above.bottom > _MAX_NAME_DROP * above.height:
             break
         words = ln.text.split()
         if 2 <= len(words) <= 6 and all(_NAME_WORD.match(w) for w in words):
-            add("signer_name", as_candidate("signer_name", ln, 0.92))
+            zones.add("signer_name", as_candidate("signer_name", ln, 0.92))  # type: ignore[attr-defined]
             return
 
 
 def _plausible(line: Line) -> bool:
     """Print, not the seal's ring or the signature's strokes read as capitals ("45N TU"):
-    no digits, and read with some confidence."""
-    confs = [w.confidence for w in line.words]
-    return not any(c.isdigit() for c in line.text) and sum(confs) / len(confs) >= 60
+    no position or authority line holds a digit. (A line under the seal, read with low
+    confidence, stays: its words' confidence sends it to a clerk.)"""
+    return not any(c.isdigit() for c in line.text)
 
 
 def _read_recipients(
