@@ -111,7 +111,10 @@ def test_a_letter_without_title_is_a_cong_van(understander: Understander) -> Non
     assert found.doc_type == "administrative_document"
     assert found.fields["document_kind"].value == "CÔNG VĂN"
     assert found.fields["number"].value == "87/UBND-KTTH"
-    assert found.fields["summary"].value == "V/v đăng ký bổ sung nội dung trình HĐND tỉnh tại kỳ họp thứ 31"
+    assert (
+        found.fields["summary"].value
+        == "V/v đăng ký bổ sung nội dung trình HĐND tỉnh tại kỳ họp thứ 31"
+    )
 
 
 def test_capitals_read_without_accents_get_the_known_spelling(understander: Understander) -> None:
@@ -238,3 +241,33 @@ def test_a_missing_number_is_missing_not_invented(understander: Understander) ->
     found = understander.understand([_ending(page).words])
     assert "number" not in found.fields
     assert "number" in found.missing_required
+
+
+def test_a_number_line_run_into_the_date_line_is_cut_at_the_column(
+    understander: Understander,
+) -> None:
+    page = Page()
+    page.at("ỦY BAN NHÂN DÂN", 300).at("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 1100, same_line=True)
+    page.at("TỈNH QUẢNG NGÃI", 310).at("Độc lập - Tự do - Hạnh phúc", 1250, same_line=True)
+    # one OCR line across both columns, "Số" without its colon
+    page.at("Số 87/QĐ-UBND", 300).at("Quảng Ngãi, ngày 05 tháng 02 năm 2025", 1150, same_line=True)
+    page.words = [  # 60 px between the runs: one OCR segment (wider gaps split it)
+        OcrWord(w.text, w.left + 516, w.top, w.width, w.height, w.confidence, w.block, w.line)
+        if w.line == 2 and w.left < 1150
+        else w
+        for w in page.words
+    ]
+    page.centred("QUYẾT ĐỊNH").centred("Về việc bổ nhiệm vào ngạch Thanh tra viên")
+    found = understander.understand([_ending(page).words])
+    assert found.fields["number"].value == "87/QĐ-UBND"
+    assert found.fields["issue_date"].value == "2025-02-05"
+
+
+def test_an_unread_title_is_named_by_the_symbol_for_review(understander: Understander) -> None:
+    page = _header(Page())
+    page.words = [w for w in page.words if w.text not in ("QUYẾT", "ĐỊNH")]
+    found = understander.understand([_ending(page).words])
+    assert found.doc_type == "administrative_document"
+    kind = found.fields["document_kind"]
+    assert kind.value == "QUYẾT ĐỊNH"
+    assert kind.status == "needs_review"

@@ -108,6 +108,8 @@ def _layout_title(zones: Zones | None) -> tuple[float, int] | None:
     kind = kinds[0]
     if kind.raw == "CÔNG VĂN":
         return 0.9, 0  # any printed title of another type wins over a "V/v" line
+    if kind.label_score < 0.9:  # named by the symbol's abbreviation alone, no title read
+        return 0.85, 0
     return 1.0, len(kind.raw)
 
 

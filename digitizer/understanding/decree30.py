@@ -38,7 +38,7 @@ _MOTTO = "cong hoa xa hoi chu nghia viet nam"
 _MOTTO_MIN = 80.0
 _TITLE_MIN = 86.0
 # "Số:" as OCR reads it ("Số:", "Sô:", "S6 :"), then the number and symbol
-_NUMBER_LINE = re.compile(r"^\s*s[o0ô6]\s*[:;.]\s*")
+_NUMBER_LINE = re.compile(r"^\s*s[o0ô6]\s*(?:[:;.]\s*|\s(?=[^/]{0,12}/))")
 # number / symbol; the part before "/" may be a handwritten blank OCR could not read
 _SYMBOL = re.compile(r"/\s*([A-ZĐÐa-z0-9.]+(?:\s*-\s*[A-ZĐÐa-z0-9.]+)*)")
 _PLACE_DATE = re.compile(
@@ -186,6 +186,7 @@ def read_zones(segments: Sequence[Segment], titles: Sequence[str]) -> Zones:
         page_lines = [left_part if ln is header[1] else ln for ln in page_lines]
         page_lines.insert(page_lines.index(left_part) + 1, motto)
     split_x = motto.left - motto.height
+    page_lines = _split_columns(page_lines, split_x, motto.bottom + 6 * motto.height)
     title_line = next(
         (ln for ln in page_lines if ln.top > motto.bottom and title_of(ln, titles)), None
     )
@@ -207,8 +208,40 @@ def read_zones(segments: Sequence[Segment], titles: Sequence[str]) -> Zones:
                 "document_kind", "CÔNG VĂN", subject.words[:1], 0.9, subject.order, "", subject.page
             ),
         )
+    else:  # no title read: the symbol's abbreviation names the kind, for a clerk to confirm
+        _kind_from_symbol(zones)
     read_signature(zones, [ln for ln in lines if ln.page >= page], split_x)
     return zones
+
+
+def _split_columns(lines: Sequence[Line], split_x: int, bottom: int) -> list[Line]:
+    """Header lines that OCR ran across both columns ("Số: 87/QĐ-UBND Quảng Ngãi, ngày…"),
+    cut where the right column begins."""
+    out: list[Line] = []
+    for ln in lines:
+        cut = next((i for i, w in enumerate(ln.words) if w.left >= split_x), 0)
+        if ln.top < bottom and cut > 0:
+            before = ln.words[cut - 1]
+            gap = ln.words[cut].left - (before.left + before.width)
+            if gap >= ln.height:  # a column's gap, not a space between words
+                out += split_at(ln, ln.starts[cut])
+                continue
+        out.append(ln)
+    return out
+
+
+def _kind_from_symbol(zones: Zones) -> None:
+    number = zones.found.get("number")
+    if not number:
+        return
+    code = number[0].raw.split("/", 1)[-1]
+    kind = KIND_ABBREVIATIONS.get(code.split("-")[0]) if "-" in code else None
+    if kind is not None:
+        first = number[0]
+        zones.add(
+            "document_kind",
+            Candidate("document_kind", kind, first.words, 0.6, first.order, "", first.page),
+        )
 
 
 def _body_top(page_lines: Sequence[Line], motto: Line) -> int:

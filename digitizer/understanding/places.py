@@ -86,7 +86,6 @@ def _score(a: str | tuple[str, str], b: str | tuple[str, str], **_: object) -> f
 def respell_places(text: str, *, whole: bool = False) -> str:
     """``text`` with the place names after unit words spelled as known (the case of the
     reading kept); with ``whole``, ``text`` may itself be a place name ("Quang Ngai")."""
-    names = place_names()
     words = text.split(" ")
     folded = [fold_text(w).strip(",.;:") for w in words]
     starts = [0] if whole else []

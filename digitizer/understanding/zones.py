@@ -107,8 +107,11 @@ def as_candidate(
         return None
     stop = len(line.text) if end is None else end
     words = tuple(w for w, s in zip(line.words, line.starts, strict=True) if start <= s < stop)
-    raw = old_tone_marks(line.text[start:] if value is None else value)
-    raw = _LEADING_JUNK.sub("", raw).strip(" ,;:")
+    if value is None:  # a line's own text: specks before it are no part of the value
+        raw = _LEADING_JUNK.sub("", old_tone_marks(line.text[start:stop]))
+    else:
+        raw = old_tone_marks(value)
+    raw = raw.strip(" ,;:")
     if not raw:
         return None
     return Candidate(name, raw, words or line.words, score, line.index, "", line.page)
