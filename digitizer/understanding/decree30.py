@@ -369,6 +369,8 @@ def _summary(page_lines: Sequence[Line], title: Line) -> Candidate | None:
     for ln in page_lines:
         if ln.top <= title.top or ln is title:
             continue
+        if sum(c.isalnum() for c in ln.text) < 4:  # a bold line's accents, read on their own
+            continue
         previous = taken[-1] if taken else title
         # the summary's lines follow each other closely; a gap, a rule or the body ends it
         gap = (0.9 if taken else 2.5) * max(ln.height, 1)

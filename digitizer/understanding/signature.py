@@ -111,6 +111,13 @@ def _read_name(zones: object, below: Sequence[Line], above: Line) -> None:
             return
 
 
+def _item(text: str) -> str:
+    """One recipient as the truth writes it: no end mark (";" is often read ":"), one
+    space after each comma."""
+    text = re.sub(r",(?=\S)", ", ", text.strip())
+    return text.rstrip(";.,: ").strip()
+
+
 def _plausible(line: Line) -> bool:
     """Print, not the seal's ring or the signature's strokes read as capitals ("45N TU"):
     no position or authority line holds a digit. (A line under the seal, read with low
@@ -146,7 +153,7 @@ def _read_recipients(
             continue
         words.append(ln)
         previous = ln
-    cleaned = [" ".join(parts).strip().rstrip(";.,").strip() for parts in items]
+    cleaned = [_item(" ".join(parts)) for parts in items]
     cleaned = [c for c in cleaned if c]
     if not cleaned or not words:
         return

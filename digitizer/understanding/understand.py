@@ -39,7 +39,12 @@ from digitizer.understanding.values import (
     fix_spellings,
     is_choices,
 )
-from digitizer.understanding.zone_values import nearest_choice, spell_signer, zone_confidence
+from digitizer.understanding.zone_values import (
+    nearest_choice,
+    respell_phrases,
+    spell_signer,
+    zone_confidence,
+)
 
 log = logging.getLogger(__name__)
 
@@ -251,7 +256,9 @@ class Understander:
             value = fix_address_words(value)
             if ends_unnamed(value):
                 confidence = min(confidence, _UNLISTED_CAP)  # cut short
-        if spec.spellings:
+        if spec.spellings and spec.zone is not None:
+            value = respell_phrases(value, spec.spellings)
+        elif spec.spellings:
             value = fix_spellings(value, spec.spellings)
         if spec.choices:
             value = fix_spellings(value, spec.choices)

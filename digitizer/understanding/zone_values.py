@@ -62,3 +62,29 @@ def nearest_choice(value: str, choices: Sequence[str]) -> str:
     if len(scored) > 1 and scored[1][0] >= scored[0][0] - 5:
         return value  # two choices as near: no telling which
     return scored[0][1]
+
+
+def respell_phrases(value: str, phrases: Sequence[str]) -> str:
+    """Phrases the schema spells one way, wherever a reading has their letters with other
+    accents ("bô nhiệm" → "bổ nhiệm"), each word keeping the case it was printed in
+    ("Kế hoạch" stays capitalised, "VỀ VIỆC" upper case)."""
+    words = value.split(" ")
+    folded = [fold_text(w).lower() for w in words]
+    for phrase in phrases:
+        target = fold_text(phrase).lower().split()
+        spelled = phrase.split()
+        n = len(target)
+        for i in range(len(words) - n + 1):
+            if folded[i : i + n] != target:
+                continue
+            for j, word in enumerate(spelled):
+                words[i + j] = _same_case(words[i + j], word)
+    return " ".join(words)
+
+
+def _same_case(printed: str, spelled: str) -> str:
+    if printed.isupper():
+        return spelled.upper()
+    if printed[:1].isupper():
+        return spelled[:1].upper() + spelled[1:].lower()
+    return spelled.lower()
