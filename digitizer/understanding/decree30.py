@@ -365,6 +365,10 @@ def _summary(page_lines: Sequence[Line], title: Line) -> Candidate | None:
     """The centred lines under the title, up to the body or a rule."""
     centre = title.left + (title.right - title.left) / 2
     width = max(ln.right for ln in page_lines) - min(ln.left for ln in page_lines)
+    below = [ln for ln in page_lines if ln.top > title.bottom]
+    rights = sorted(ln.right for ln in below) or [title.right]
+    lefts = sorted(ln.left for ln in below) or [title.left]
+    right_margin, left_margin = rights[int(0.9 * (len(rights) - 1))], lefts[len(lefts) // 10]
     taken: list[Line] = []
     for ln in page_lines:
         if ln.top <= title.top or ln is title:
@@ -381,6 +385,11 @@ def _summary(page_lines: Sequence[Line], title: Line) -> Candidate | None:
         if taken and is_caps(ln.text) != is_caps(taken[0].text):  # "ỦY BAN NHÂN DÂN TỈNH…"
             break
         if abs(ln.left + (ln.right - ln.left) / 2 - centre) > 0.1 * width:
+            break
+        # the body's first line: a capital, indented, running to the right margin
+        indented = ln.left > left_margin + 0.02 * width
+        full = ln.right >= right_margin - 0.02 * width
+        if taken and ln.text[:1].isupper() and indented and full:
             break
         taken.append(ln)
     if not taken:
