@@ -68,6 +68,8 @@ def _render(pdf: Path, out: Path, dpi: int | None) -> list[Path]:
     if dpi is not None and dpi != 300:
         for page in pages:
             img = cv2.imread(str(page))
+            if img is None:
+                raise SystemExit(f"{page}: pdftoppm wrote no readable page")
             small = cv2.resize(img, None, fx=dpi / 300, fy=dpi / 300, interpolation=cv2.INTER_AREA)
             cv2.imwrite(str(page), small)
     return pages
@@ -155,7 +157,7 @@ def _report_fields(truth: dict[str, dict[str, object]], rows: dict[str, dict[str
             tally["right"] += right
             tally["ok"] += ok
             tally["ok_right"] += ok and right
-            if ok and not right:
+            if ok and not right and got is not None:
                 wrong_ok.append(f"{name} {field}: {got['value']!r} (truth {want!r})")
             if field in handwritten:
                 hand["total"] += 1
