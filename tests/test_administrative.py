@@ -271,3 +271,13 @@ def test_an_unread_title_is_named_by_the_symbol_for_review(understander: Underst
     kind = found.fields["document_kind"]
     assert kind.value == "QUYẾT ĐỊNH"
     assert kind.status == "needs_review"
+
+
+def test_the_motto_second_line_is_enough(understander: Understander) -> None:
+    page = _header(Page())
+    page.words = [w for w in page.words if w.line != 0 or w.left < 1000]  # first line lost
+    found = understander.understand([_ending(page).words])
+    assert found.doc_type == "administrative_document"
+    assert found.fields["number"].value == "87/QĐ-UBND"
+    assert found.fields["issuing_authority"].value == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"
+    assert found.fields["issue_date"].value == "2025-02-05"

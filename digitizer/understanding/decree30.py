@@ -35,6 +35,7 @@ from digitizer.understanding.zones import (
 )
 
 _MOTTO = "cong hoa xa hoi chu nghia viet nam"
+_MOTTO2 = "doc lap - tu do - hanh phuc"
 _MOTTO_MIN = 80.0
 _TITLE_MIN = 86.0
 # "Số:" as OCR reads it ("Số:", "Sô:", "S6 :"), then the number and symbol
@@ -136,12 +137,12 @@ class Zones:
             self.found.setdefault(name, []).append(cand)
 
 
-def _motto_at(line: Line) -> int | None:
+def _motto_at(line: Line, motto: str = _MOTTO) -> int | None:
     """Offset where the national motto starts in ``line`` (None: not there)."""
-    if len(line.folded) < len(_MOTTO) * 0.6:
+    if len(line.folded) < len(motto) * 0.6:
         return None
-    hit = fuzz.partial_ratio_alignment(_MOTTO, line.folded, score_cutoff=_MOTTO_MIN)
-    if hit is None or hit.dest_end - hit.dest_start < len(_MOTTO) * 0.6:
+    hit = fuzz.partial_ratio_alignment(motto, line.folded, score_cutoff=_MOTTO_MIN)
+    if hit is None or hit.dest_end - hit.dest_start < len(motto) * 0.6:
         return None
     return hit.dest_start
 
@@ -151,10 +152,12 @@ def _header_page(lines: Sequence[Line]) -> tuple[int, Line, int] | None:
     bottoms: dict[int, int] = {}
     for line in lines:
         bottoms[line.page] = max(bottoms.get(line.page, 0), line.bottom)
-    for line in lines:
-        at = _motto_at(line)
-        if at is not None and line.top < 0.4 * bottoms[line.page]:
-            return line.page, line, at
+    # the motto's first line, else its second (a seal or a fold over the first)
+    for motto in (_MOTTO, _MOTTO2):
+        for line in lines:
+            at = _motto_at(line, motto)
+            if at is not None and line.top < 0.4 * bottoms[line.page]:
+                return line.page, line, at
     return None
 
 
@@ -192,7 +195,7 @@ def read_zones(segments: Sequence[Segment], titles: Sequence[str]) -> Zones:
     )
     body_top = title_line.top if title_line is not None else _body_top(page_lines, motto)
     left = [ln for ln in page_lines if ln.right <= split_x + motto.height and ln.top < body_top]
-    right = [ln for ln in page_lines if ln.left >= split_x and ln.top < body_top]
+    right = [ln for ln in page_lines if (ln.left + ln.right) / 2 >= split_x and ln.top < body_top]
     _read_left(zones, left)
     _read_place_date(zones, right)
     _read_urgency(zones, [ln for ln in page_lines if ln.top < body_top + 8 * motto.height])
