@@ -1,6 +1,7 @@
 """Document understanding accuracy: the real pipeline on generated documents it never saw.
 
     .venv/bin/python -m benchmarks.bench_understanding [--count 90] [--seed 4242] [--keep DIR]
+        [--wordings schema|unseen]
 
 Generates an evaluation set with a seed no test uses (every type, ``unknown`` pages, every
 degradation of the generator), runs ``digitizer process`` end to end, and prints:
@@ -41,6 +42,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--keep", type=Path, help="keep the generated set and outputs here")
     ap.add_argument("--misses", action="store_true", help="print every field not exactly right")
+    ap.add_argument(
+        "--wordings",
+        choices=("schema", "unseen"),
+        default="schema",
+        help="unseen: the known types printed with labels no schema lists",
+    )
     args = ap.parse_args()
     os.environ["OMP_THREAD_LIMIT"] = "1"
     work = args.keep or Path(tempfile.mkdtemp(prefix="digitizer-understanding-"))
@@ -48,7 +55,7 @@ def main() -> None:
     if home.exists():
         shutil.rmtree(home)
     if not scans.exists():
-        generate(scans, args.count, args.seed)
+        generate(scans, args.count, args.seed, args.wordings)
     seconds, rows = run_pipeline(scans, home, args.workers)
 
     confusion: Counter[tuple[str, str]] = Counter()

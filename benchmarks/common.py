@@ -19,8 +19,9 @@ from digitizer.store import Store, default_url
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def generate(out: Path, count: int, seed: int) -> None:
-    """``count`` documents of the generator's bench preset, with ``*.truth.json`` beside."""
+def generate(out: Path, count: int, seed: int, wordings: str = "schema") -> None:
+    """``count`` documents of the generator's bench preset, with ``*.truth.json`` beside;
+    ``wordings="unseen"`` prints labels no schema lists (``samples.generate --wordings``)."""
     subprocess.run(
         [
             sys.executable,
@@ -36,6 +37,8 @@ def generate(out: Path, count: int, seed: int) -> None:
             str(seed),
             "--jobs",
             "2",
+            "--wordings",
+            wordings,
         ],
         check=True,
         cwd=ROOT,

@@ -2,14 +2,15 @@
 
 How a value is found, in order:
 
-1. Every label of the schema's fields, and the shared stop labels, is searched in every
-   segment, fuzzily on folded text (OCR drops and swaps diacritics in labels too). Where
-   hits overlap, the longer label wins: "Họ, chữ đệm, tên người mẹ" beats "Họ, chữ đệm, tên".
+1. The labels: every label of the schema's fields, and the shared stop labels, as listed
+   and as printed ("5. Họ và tên chủ hộ:" holds "Họ và tên"); see :mod:`labels`.
 2. A value is the text after its label up to the next label on the segment ("Giới tính: Nữ
    Dân tộc: Kinh"), else the segment below (the label ends its line). Multi-line values
    continue on lines below that hold no label.
 3. Sections ("Thông tin của chồng" | "Thông tin của vợ", side by side or one after the
-   other) restrict the fields that belong to one person to that person's region.
+   other) restrict the fields that belong to one person to that person's region, when
+   they are read through a label that only the section makes theirs ("Địa chỉ"; not
+   "Địa điểm xây dựng", which names the site wherever it stands).
 4. The value is cut out by type (a name is the run of upper-case words, an ID the digits,
    a date the first date) so a value inside a sentence stops where it should.
 
@@ -25,32 +26,31 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from digitizer.records import OcrWord
+from digitizer.understanding.labels import (
+    MIN_LABEL_SCORE,
+    LabelHit,
+    Wanted,
+    comparable,
+    listed_hits,
+    printed_hits,
+    vocabulary,
+)
 from digitizer.understanding.layout import Segment, below, fold_text
 from digitizer.understanding.schema import DocumentSchema, FieldSpec
-from digitizer.understanding.values import ends_unnamed
+from digitizer.understanding.values import cut, ends_unnamed
 
-_MIN_LABEL_SCORE = 88.0
-_SHORT_LABEL = 4  # folded length at or under which a label must match exactly
+__all__ = ["Candidate", "LabelHit", "candidates", "label_hits", "section_regions"]
+
 _ENUMERATOR = re.compile(r"^\s*(?:[a-zđ]\)|\d{1,2}[.)]|[IVXl]{1,4}[.)]|[-+•*])\s")
 _SEPARATORS = " \t:;.,-–—=_|"
+# a printed label's score under which its extra words are another field's ("… của mẹ")
+_SOMEONE_ELSES = 0.7
 # a line that opens with lower-case words and a colon carries on a label broken at the end
 # of the line above ("…, địa chỉ" / "thường trú: như trên"): it is not that label's value
 _LABEL_GOES_ON = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+){0,2} ?:")
-_SAME_PUNCT = str.maketrans({".": ",", ";": ","})
-
-
-@dataclass(frozen=True, slots=True)
-class LabelHit:
-    segment: Segment
-    start: int
-    end: int
-    owner: str  # a field name, "§section", or "" for a stop label
-    score: float  # 0..1
-    generic: bool = False  # a section label: counts only inside the field's section
-
-    @property
-    def length(self) -> int:
-        return self.end - self.start
+# …, also when the break falls inside the label: "…, địa chỉ thường" / "trú: như trên"
+_LABEL_WORD = re.compile(r"[^\W\d_A-ZĐ]+")
+_LAST_LABEL_WORD = re.compile(r"^[^\W\d_A-ZĐ]+ ?:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,115 +66,31 @@ class Candidate:
     page: int = 0
 
 
-def _boundary_ok(folded: str, start: int, end: int) -> bool:
-    before = folded[start - 1] if start > 0 else " "
-    after = folded[end] if end < len(folded) else " "
-    return not before.isalnum() and not (after.isalnum() and folded[end - 1].isalnum())
+# ------------------------------------------------------------------------ labels
 
 
-def _comparable(folded: str) -> str:
-    """Folded text with the punctuation OCR confuses inside labels made one ("Họ. chữ đệm.
-    tên" is "Họ, chữ đệm, tên"); same length, so offsets still map back."""
-    return folded.translate(_SAME_PUNCT)
-
-
-def _find(label: str, seg: Segment) -> list[tuple[int, int, float]]:
-    """Occurrences (start, end, score 0..1) of ``label`` in the segment's folded text."""
-    needle = _comparable(fold_text(label).strip())
-    text = _comparable(seg.folded)
-    found: list[tuple[int, int, float]] = []
-    if len(needle) <= _SHORT_LABEL:
-        for m in re.finditer(re.escape(needle), text):
-            if _boundary_ok(text, m.start(), m.end()):
-                found.append((m.start(), m.end(), 1.0))
-        return found
-    offset = 0
-    while offset < len(text) - 2 and len(found) < 4:
-        rest = text[offset:]
-        if len(rest) < len(needle) * 0.7:
-            break
-        hit = fuzz.partial_ratio_alignment(needle, rest, score_cutoff=_MIN_LABEL_SCORE)
-        if hit is None:
-            break
-        start, end = offset + hit.dest_start, offset + hit.dest_end
-        # snap to word boundaries (the alignment may start or end inside a word)
-        while start > 0 and text[start - 1].isalnum():
-            start -= 1
-        while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
-            end += 1
-        while end > start and not text[end - 1].isalnum():  # ": " is no part of a label
-            end -= 1
-        # a label never holds a colon inside: that would be a label and part of its value
-        inner = seg.text[start:end].rstrip(" :")
-        # scored again as snapped: an alignment shifted left over a word of the value
-        # before it ("NAM Họ, chữ đệm, tên" for "Họ, chữ đệm, tên vợ") scores low
-        score = min(hit.score, fuzz.ratio(needle, text[start:end]))
-        if end - start <= len(needle) * 1.3 and ":" not in inner and score >= _MIN_LABEL_SCORE:
-            found.append((start, end, score / 100.0))
-        offset = max(end, offset + 1)
-    return found
-
-
-def _short_label_ok(spec: FieldSpec | None, seg: Segment, start: int, end: int) -> bool:
-    """A label like "Số" or "Ông" counts only at the start of a line or clause ("CCCD số:"
-    and "vợ là bà:" are not it), and only before ":" or, for a name, an upper-case word."""
-    before = seg.text[:start].rstrip(" ")
-    if before and before[-1] not in ",;(-–.":
-        return False
-    rest = seg.text[end:].lstrip(" ")
-    if rest.startswith(":"):
-        return True
-    if spec is not None and spec.type == "name":
-        word = rest.split(" ", 1)[0] if rest else ""
-        return len(word) > 1 and word.isupper()
-    return False
-
-
-def _caps_value(label: str, seg: Segment, start: int, end: int) -> bool:
-    """Upper-case text matching a mixed-case label, with no colon after it, is a value:
-    "ĐIỆN THOẠI OANH" is a shop's name, not the label "Điện thoại"."""
-    matched = [c for c in seg.text[start:end] if c.isalpha()]
-    if not matched or not all(c.isupper() for c in matched) or label.isupper():
-        return False
-    return not seg.text[end:].lstrip(" ").startswith(":")
+def _wanted(schema: DocumentSchema, stop_labels: Sequence[str]) -> tuple[Wanted, ...]:
+    """Every label to look for: fields' (generic ones apart), headings', stop labels."""
+    wanted: list[Wanted] = []
+    for spec in schema.fields:
+        wanted += [Wanted(spec.name, label, spec, False) for label in spec.labels]
+        wanted += [Wanted(spec.name, label, spec, True) for label in spec.section_labels]
+    for section in schema.sections:
+        wanted += [Wanted(f"§{section.name}", h, None, False) for h in section.headings]
+    wanted += [Wanted("", label, None, False) for label in stop_labels]
+    return tuple(wanted)
 
 
 def label_hits(
     segments: Sequence[Segment], schema: DocumentSchema, stop_labels: Sequence[str]
 ) -> list[LabelHit]:
-    """All label hits of the document, overlaps resolved in favour of longer labels."""
-    wanted: list[tuple[str, str, FieldSpec | None, bool]] = []
-    for field_spec in schema.fields:
-        wanted += [(field_spec.name, label, field_spec, False) for label in field_spec.labels]
-        wanted += [
-            (field_spec.name, label, field_spec, True) for label in field_spec.section_labels
-        ]
-    for section in schema.sections:
-        wanted += [(f"§{section.name}", heading, None, False) for heading in section.headings]
-    wanted += [("", label, None, False) for label in stop_labels]
+    """All label hits of the document (as listed, then as printed; :mod:`labels`), in
+    reading order within each segment."""
+    wanted = _wanted(schema, stop_labels)
+    vocab = vocabulary(wanted)
     accepted: list[LabelHit] = []
     for seg in segments:
-        hits = []
-        for owner, label, spec, generic in wanted:
-            short = len(fold_text(label).strip()) <= _SHORT_LABEL
-            for start, end, score in _find(label, seg):
-                if short and not _short_label_ok(spec, seg, start, end):
-                    continue
-                if not owner.startswith("§") and _caps_value(label, seg, start, end):
-                    continue
-                if owner == "" and not seg.text[end:].lstrip(" ").startswith(":"):
-                    continue  # a stop label is a label only before its colon
-                hits.append(LabelHit(seg, start, end, owner, score, generic))
-        hits.sort(key=lambda h: (h.length * h.score, h.score, not h.generic), reverse=True)
-        taken: list[LabelHit] = []
-        for hit in hits:
-            # the same span may stand for several fields (a generic label of the husband's
-            # and of the wife's block); sections decide later which one it is
-            same = [t for t in taken if (t.start, t.end) == (hit.start, hit.end)]
-            if (same and all(t.owner != hit.owner for t in same) and hit.generic) or all(
-                hit.end <= t.start or hit.start >= t.end for t in taken
-            ):
-                taken.append(hit)
+        taken = printed_hits(seg, listed_hits(seg, wanted), vocab)
         accepted += sorted(taken, key=lambda h: h.start)
     return accepted
 
@@ -288,9 +204,9 @@ def _value_after(
 
 
 def _is_label_of(spec: FieldSpec, text: str) -> bool:
-    key = _comparable(fold_text(text)).strip(" :")
+    key = comparable(fold_text(text)).strip(" :")
     return any(
-        fuzz.ratio(key, _comparable(fold_text(label))) >= _MIN_LABEL_SCORE
+        fuzz.ratio(key, comparable(fold_text(label))) >= MIN_LABEL_SCORE
         for label in (*spec.labels, *spec.section_labels)
     )
 
@@ -336,63 +252,118 @@ def _continuations(
     return out
 
 
+def _place_of(
+    hit: LabelHit,
+    spec: FieldSpec,
+    segments: Sequence[Segment],
+    hits_by_seg: dict[int, list[LabelHit]],
+) -> tuple[Segment, int, int] | None:
+    """(segment, start, end) of the label's value: after it on its line, else below."""
+    seg = hit.segment
+    place = _value_after(hit, hits_by_seg)
+    label = seg.text[hit.start : hit.end]
+    if place is not None:
+        _, start, end = place
+        if end < len(seg.text) or not _LABEL_WORD.fullmatch(seg.text[start:end].strip()):
+            return place
+        label = seg.text[hit.start : end].strip()  # "…, địa chỉ thường" / "trú: như trên"
+    elif _unreadable_after(hit, hits_by_seg):
+        return None  # a value was printed after the label, but OCR read no letter of it
+    # the line under the label itself first: two columns read as one line ("Ngày sinh:
+    # Ngày sinh:") have each their value under their own label
+    x = seg.x_at(hit.start)
+    under = below(segments, seg, left=x, right=max(seg.x_at(hit.end), x + 1)) or below(
+        segments, seg, left=seg.left, right=max(seg.right, seg.left + 1)
+    )
+    if under is None or _ENUMERATOR.match(under.text):
+        return place if place is not None else None  # no line, or the next list item
+    begin = 0
+    if _label_goes_on(under.text) and (place is None or _LAST_LABEL_WORD.match(under.text)):
+        # the rest of a label broken at the line's end: this field's label ("Vào sổ cấp
+        # giấy chứng nhận" / "số: H71344") or another one ("…, địa chỉ" / "thường trú: như
+        # trên"), whose value this is not
+        begin = under.text.index(":") + 1
+        if not _is_label_of(spec, f"{label} {under.text[: begin - 1]}"):
+            return None
+    elif place is not None:
+        return place
+    under_hits = hits_by_seg.get(under.index, [])
+    end = min((h.start for h in under_hits if h.start >= begin), default=len(under.text))
+    if end <= begin or not any(c.isalnum() for c in under.text[begin:end]):
+        return None
+    return under, begin, end
+
+
+def _candidate(
+    hit: LabelHit,
+    spec: FieldSpec,
+    segments: Sequence[Segment],
+    hits_by_seg: dict[int, list[LabelHit]],
+) -> Candidate | None:
+    place = _place_of(hit, spec, segments, hits_by_seg)
+    if place is None:
+        return None
+    seg, start, end = place
+    raw = seg.text[start:end]
+    words = seg.words_in(start, end)
+    if spec.multiline or spec.type == "name":
+        limit = 3 if spec.multiline else 1
+        for more in _continuations(seg, words or seg.words, segments, hits_by_seg, limit):
+            if spec.type == "name" and not more.text.replace(" ", "").isupper():
+                break
+            raw += " " + more.text
+            words += list(more.words)
+    after = below(segments, seg, left=seg.left, right=seg.right)
+    next_line = ""
+    if after is not None and not hits_by_seg.get(after.index):
+        next_line = after.text
+    return Candidate(
+        spec.name, raw.strip(), tuple(words), hit.score, seg.index, next_line, seg.page
+    )
+
+
+def _needs_region(hit: LabelHit, spec: FieldSpec) -> bool:
+    """A field of a section counts only inside it when read through a generic label."""
+    return hit.generic or (
+        spec.section is not None and spec.opens_section is None and hit.label in spec.section_labels
+    )
+
+
+def _has_value(spec: FieldSpec, cand: Candidate) -> bool:
+    return cut(spec, cand.raw) is not None or (
+        bool(cand.next_line) and cut(spec, f"{cand.raw} {cand.next_line}") is not None
+    )
+
+
 def candidates(
     segments: Sequence[Segment],
     hits: Sequence[LabelHit],
     schema: DocumentSchema,
 ) -> dict[str, list[Candidate]]:
-    """Every plausible (label, value) pair per field, in reading order."""
+    """Every plausible (label, value) pair per field, in reading order. Where a label found
+    as listed gave a value, a printed label with a word of another field's labels ("Số
+    định danh cá nhân của mẹ") gives none: it is someone else's. Other printed labels give
+    theirs too ("Họ và tên người làm chứng"), so that a disagreement goes to a clerk."""
     hits_by_seg: dict[int, list[LabelHit]] = {}
     for hit in hits:
         hits_by_seg.setdefault(hit.segment.index, []).append(hit)
     regions = section_regions(segments, hits, schema)
-    found: dict[str, list[Candidate]] = {f.name: [] for f in schema.fields}
+    listed: dict[str, list[Candidate]] = {f.name: [] for f in schema.fields}
+    printed: dict[str, list[Candidate]] = {f.name: [] for f in schema.fields}
     for hit in hits:
         spec = next((f for f in schema.fields if f.name == hit.owner), None)
         if spec is None:
             continue
-        needs_region = hit.generic or (spec.section is not None and spec.opens_section is None)
-        if needs_region and not any(r.holds(hit) for r in regions.get(spec.section or "", [])):
+        if _needs_region(hit, spec) and not any(
+            r.holds(hit) for r in regions.get(spec.section or "", [])
+        ):
             continue
-        place = _value_after(hit, hits_by_seg)
-        if place is None:
-            seg = hit.segment
-            if _unreadable_after(hit, hits_by_seg):
-                continue  # a value was printed after the label, but OCR read no letter of it
-            under = below(segments, seg, left=seg.left, right=max(seg.right, seg.left + 1))
-            if under is None or _ENUMERATOR.match(under.text):
-                continue  # the next item of a list
-            begin = 0
-            if _label_goes_on(under.text):
-                # the rest of a label broken at the line's end: this field's label ("Vào sổ
-                # cấp giấy chứng nhận" / "số: H71344") or another one ("…, địa chỉ" /
-                # "thường trú: như trên"), whose value this is not
-                begin = under.text.index(":") + 1
-                whole = f"{seg.text[hit.start : hit.end]} {under.text[: begin - 1]}"
-                if not _is_label_of(spec, whole):
-                    continue
-            under_hits = hits_by_seg.get(under.index, [])
-            end = min((h.start for h in under_hits if h.start >= begin), default=len(under.text))
-            if end <= begin or not any(c.isalnum() for c in under.text[begin:end]):
-                continue
-            place = (under, begin, end)
-        seg, start, end = place
-        raw = seg.text[start:end]
-        words = seg.words_in(start, end)
-        if spec.multiline or spec.type == "name":
-            limit = 3 if spec.multiline else 1
-            for more in _continuations(seg, words or seg.words, segments, hits_by_seg, limit):
-                if spec.type == "name" and not more.text.replace(" ", "").isupper():
-                    break
-                raw += " " + more.text
-                words += list(more.words)
-        after = below(segments, seg, left=seg.left, right=seg.right)
-        next_line = ""
-        if after is not None and not hits_by_seg.get(after.index):
-            next_line = after.text
-        found[spec.name].append(
-            Candidate(
-                spec.name, raw.strip(), tuple(words), hit.score, seg.index, next_line, seg.page
-            )
-        )
-    return found
+        cand = _candidate(hit, spec, segments, hits_by_seg)
+        if cand is not None:
+            (listed if hit.exact else printed)[spec.name].append(cand)
+    for spec in schema.fields:
+        more = printed[spec.name]
+        if any(_has_value(spec, c) for c in listed[spec.name]):
+            more = [c for c in more if c.label_score >= _SOMEONE_ELSES]
+        listed[spec.name] = sorted(listed[spec.name] + more, key=lambda c: c.order)
+    return listed

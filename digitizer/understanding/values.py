@@ -13,16 +13,20 @@ from digitizer.understanding.layout import fold_text
 from digitizer.understanding.schema import FieldSpec
 
 _HONORIFICS = ("ong/ba", "ba/ong", "ong", "ba", "anh", "chi", "ho ong", "ho ba")
-# A day or month digit as OCR may read it ("I2", "2]", "l1"): mapped back by _digits.
-_D = r"[0-9il|\]so]"
+# A day or month digit as OCR may read it ("I2", "2]", "l1", "!2"): mapped back by _digits.
+_D = r"[0-9il|\]so!]"
+# between the words and numbers of a date, OCR leaves specks: "ngày.16", "ngày-1Š"
+_SPECKS = r"[\s.,:'`‘’\-]*"
 _DATE = re.compile(
     # a space OCR puts between two digits of a day or month ("8-1 1-1999") is dropped
     r"(\d ?\d?)\s*[/.\-]\s*(\d ?\d?)\s*[/.\-]\s*(\d{4})"
     # "ngày 2 tháng 3 năm 2019", tolerant of OCR noise in the words ("tháúng", "nắm")
-    rf"|ng[^\W\d]{{1,3}}[\s.,:'`‘’]*({_D}{{1,2}})[\s.,:'`‘’]*th\w{{2,4}}[\s.,:'`‘’]*({_D}{{1,2}})"
-    r"[\s.,:'`‘’]*n\w{1,2}m\s*(\d{4})"
+    rf"|ng[^\W\d]{{1,3}}{_SPECKS}({_D}{{1,2}}){_SPECKS}th\w{{2,4}}{_SPECKS}({_D}{{1,2}})"
+    rf"{_SPECKS}n\w{{1,2}}m\s*(\d{{4}})"
 )
-_LOOKALIKE_DIGITS = str.maketrans({"i": "1", "l": "1", "|": "1", "]": "1", "s": "5", "o": "0"})
+_LOOKALIKE_DIGITS = str.maketrans(
+    {"i": "1", "l": "1", "|": "1", "]": "1", "!": "1", "s": "5", "o": "0"}
+)
 _ID = re.compile(r"[0-9oilsb|][0-9oilsb| .]{7,16}[0-9oilsb|]")  # folded: lower case
 _NUMBER = re.compile(r"\d+")
 # "l", "I", "|", "O", "o" between two digits, or ending a run of digits: OCR's digits
