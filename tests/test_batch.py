@@ -125,7 +125,11 @@ def test_first_run_processes_the_tree_and_counts_every_outcome(tree: Path, first
     assert (statuses["duplicate"], statuses["skipped"], statuses["failed"]) == (1, 0, 1)
     assert summary["files"] == 5
     assert summary["pages"] == 3
-    assert summary["doc_types"] == {"death_certificate": 1, "dossier_receipt": 1, "unknown": 1}
+    assert summary["doc_types"] == {
+        "death_certificate": 1,
+        "dossier_receipt": 1,
+        "administrative_document": 1,
+    }
     assert float(summary["pages_per_min"]) > 0  # type: ignore[arg-type]
     assert summary["failures_csv"] == str(report)
     assert _db_count(home, "select count(*) from documents") == 3
