@@ -51,6 +51,8 @@ _RIGHT = {"number": r"/\s*[^\W\d_]", "day": r"th\w{1,2}ng", "month": r"n[aăâ]m
 #: Widest plausible value, in line heights, when the right anchor was not read.
 _SPAN = {"number": 5.0, "day": 2.5, "month": 2.5}
 _RANGE = {"number": (1, 99999), "day": (1, 31), "month": (1, 12)}
+#: A printed "/" is about a third of a line height wide; a box much wider holds a digit too.
+_SLASH_WIDTH = 0.7
 _DIGITS = {"number": 5, "day": 2, "month": 2}
 #: Stroke-width ratio (value / print) of print in the same font; measured on the real scans:
 #: handwritten 1.22-2.4, printed 0.99-1.14 (``benchmarks/bench_handwriting.py``).
@@ -118,6 +120,9 @@ class Blank:
     context: Box
     anchors: tuple[Box, ...]
     found: bool
+    # the handwriting runs into the print around the blank (a "7" written over the "/" of
+    # "/SNV-NC"): the value's box may have lost a digit to the anchor, whatever is read
+    touching: bool = False
 
 
 DIGITS = "0123456789"
@@ -216,13 +221,50 @@ def locate_blank(
             x1 = min(w, x0 + round(_SPAN[field] * line_h))
     value = _value_box(line, (x0, x1), core) or (x0, core[0], max(1, x1 - x0), line_h)
     context = _union([*anchors, value])
-    return Blank(value, context, tuple(anchors), wl >= 0 and wr >= 0)
+    touching = _runs_into_print(line, (x0, x1), core)
+    if wr >= 0 and words[wr][sr][0] == "/":  # a digit written over the printed "/"
+        touching |= _more_than_one_glyph(line, words[wr][sr][1], core)
+    return Blank(value, context, tuple(anchors), wl >= 0 and wr >= 0, touching)
 
 
 def _union(boxes: list[Box]) -> Box:
     x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
     x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
     return x0, y0, x1 - x0, y1 - y0
+
+
+def _more_than_one_glyph(line: NDArray[np.uint8], box: Box, core: tuple[int, int]) -> bool:
+    """More than one glyph-sized ink component centred in ``box``: a printed "/" is one
+    stroke; a second is a handwritten digit over it ("7/" read as "/")."""
+    if box[2] > _SLASH_WIDTH * max(1, core[1] - core[0]):
+        return True
+    count, _, stats, _ = cv2.connectedComponentsWithStats(
+        ink_mask(line).astype(np.uint8), connectivity=8
+    )
+    line_h = max(1, core[1] - core[0])
+    inside = 0
+    for i in range(1, count):
+        left, _, width, height, _ = (int(v) for v in stats[i])
+        if height >= 0.4 * line_h and box[0] <= left + width / 2 <= box[0] + box[2]:
+            inside += 1
+    return inside > 1
+
+
+def _runs_into_print(line: NDArray[np.uint8], span: tuple[int, int], core: tuple[int, int]) -> bool:
+    """An ink stroke of glyph size that crosses an edge of the blank: handwriting joined to
+    the printed anchor beside it, so the value's box may cut a digit off."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(
+        ink_mask(line).astype(np.uint8), connectivity=8
+    )
+    line_h = max(1, core[1] - core[0])
+    for i in range(1, count):
+        left, _, width, height, area = (int(v) for v in stats[i])
+        if height < 0.5 * line_h or area < 0.05 * line_h * line_h:
+            continue  # a rule, a dot, a speck
+        right = left + width
+        if any(left + 0.15 * line_h < edge < right - 0.15 * line_h for edge in span):
+            return True
+    return False
 
 
 def _value_box(line: NDArray[np.uint8], span: tuple[int, int], core: tuple[int, int]) -> Box | None:
@@ -374,8 +416,12 @@ def _read_one(
     )
     a, b = readings[0].value, readings[1].value
     agreed = a is not None and b is not None and int(a) == int(b) and bool(blank.anchors)
+    # both printed anchors read, or the box may hold print or have lost a digit to it
+    agreed &= blank.found and not blank.touching
     if not blank.anchors:
         reason = "no printed anchor of the blank was read: the whole line was read"
+    elif blank.touching:
+        reason = "the handwriting runs into the print beside the blank: a digit may be cut off"
     elif agreed:
         reason = "two recognizers read the same value and it passes the checks"
     elif a is None and b is None:
