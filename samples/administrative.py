@@ -217,13 +217,14 @@ def administrative_document(ctx: Ctx) -> Document:
         "number": f"{head.number}/{symbol}",
         "issue_date": when.isoformat(),
         "place": iss.place,
-        "issuing_authority": " ".join(iss.body),
+        # today's tone placement, as the product writes it ("UỶ" printed on old documents)
+        "issuing_authority": " ".join(iss.body).replace("UỶ", "ỦY"),
     }
     if iss.parent:
         fields["parent_authority"] = iss.parent
     fields["summary"] = summary
     if len(titles) > 1:
-        fields["signer_authority_line"] = " ".join(titles[:-1])
+        fields["signer_authority_line"] = " ".join(titles[:-1]).replace("UỶ", "ỦY")
     fields.update(
         {"signer_position": titles[-1], "signer_name": signer, "recipients": "; ".join(items)}
     )

@@ -17,6 +17,7 @@ import pytest
 
 from digitizer.records import OcrWord
 from digitizer.understanding.decree30 import Blank
+from digitizer.understanding.places import respell_places
 from digitizer.understanding.schema import SchemaSet, load_schemas
 from digitizer.understanding.understand import Understander
 from digitizer.understanding.validate import load_province_codes
@@ -281,3 +282,27 @@ def test_the_motto_second_line_is_enough(understander: Understander) -> None:
     assert found.fields["number"].value == "87/QĐ-UBND"
     assert found.fields["issuing_authority"].value == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"
     assert found.fields["issue_date"].value == "2025-02-05"
+
+
+@pytest.mark.parametrize(
+    ("read", "spelled"),
+    [
+        ("ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH", "ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH"),  # "TĨNH" is a name
+        ("TINH QUANG NGAI", "TỈNH QUẢNG NGÃI"),
+        ("TĨNH QUANG NGAÀI", "TỈNH QUẢNG NGÃI"),  # a doubled vowel: one name is that near
+        ("UBND Thi xa Duc Pho", "UBND Thị xã Đức Phổ"),
+        ("TỈNH BẮC GLANG", "TỈNH BẮC GLANG"),  # too far from any name to guess
+    ],
+)
+def test_place_names_take_the_unit_tables_spelling(read: str, spelled: str) -> None:
+    assert respell_places(read) == spelled
+
+
+def test_a_signer_without_a_family_name_goes_to_review(understander: Understander) -> None:
+    page = _header(Page())
+    page.at("Nơi nhận:", 300).at("TM. ỦY BAN NHÂN DÂN", 1500, same_line=True)
+    page.at("- Như Điều 3;", 300).at("CHỦ TỊCH", 1560, same_line=True)
+    page.at("- Lưu: VT, NC.", 300)
+    page.at("Tiến Nguyên", 1520)  # "Nguyễn Bá" under the seal
+    found = understander.understand([page.words])
+    assert found.fields["signer_name"].status == "needs_review"

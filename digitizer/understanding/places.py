@@ -25,17 +25,18 @@ _DATA = Path(__file__).resolve().parent.parent / "data"
 _UNIT_PREFIX = re.compile(
     r"^(?:Tỉnh|Thành phố|Huyện|Quận|Thị xã|Xã|Phường|Thị trấn|Đặc khu)\s+", re.IGNORECASE
 )
+# unit words (folded) before a place name, and how they are spelled
 _UNIT_WORDS = {
-    "tinh",
-    "thanh pho",
-    "tp",
-    "huyen",
-    "quan",
-    "thi xa",
-    "xa",
-    "phuong",
-    "thi tran",
-    "dac khu",
+    "tinh": "tỉnh",
+    "thanh pho": "thành phố",
+    "tp": "TP",
+    "huyen": "huyện",
+    "quan": "quận",
+    "thi xa": "thị xã",
+    "xa": "xã",
+    "phuong": "phường",
+    "thi tran": "thị trấn",
+    "dac khu": "đặc khu",
 }
 
 
@@ -89,10 +90,15 @@ def respell_places(text: str, *, whole: bool = False) -> str:
     words = text.split(" ")
     folded = [fold_text(w).strip(",.;:") for w in words]
     starts = [0] if whole else []
+    units: dict[int, tuple[int, str]] = {}  # name start -> (unit word start, its spelling)
     for i in range(len(words)):
         for span in (1, 2):
-            if " ".join(folded[max(0, i - span + 1) : i + 1]) in _UNIT_WORDS:
+            if i - span + 1 < 0:
+                continue
+            unit = " ".join(folded[i - span + 1 : i + 1])
+            if unit in _UNIT_WORDS:
                 starts.append(i + 1)
+                units[i + 1] = (i - span + 1, _UNIT_WORDS[unit])
     for start in starts:
         for length in (4, 3, 2):
             window = folded[start : start + length]
@@ -103,5 +109,13 @@ def respell_places(text: str, *, whole: bool = False) -> str:
             spelled = name.upper() if all(w.isupper() for w in read) else name
             tail = read[-1][len(read[-1].rstrip(",.;:")) :]
             words[start : start + length] = (spelled + tail).split(" ")
+            if start in units:  # the unit word before a known name: "TINH QUẢNG NGÃI"
+                first, unit_spelling = units[start]
+                printed = words[first:start]
+                upper = all(w.isupper() for w in printed)
+                spelled_unit = unit_spelling.upper() if upper else unit_spelling
+                if printed[0][:1].isupper() and not upper:
+                    spelled_unit = spelled_unit[:1].upper() + spelled_unit[1:]
+                words[first:start] = spelled_unit.split(" ")
             break
     return " ".join(words)

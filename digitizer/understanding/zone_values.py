@@ -36,6 +36,12 @@ def spell_signer(names: NameBook, reading: Reading) -> Reading:
     against the name tables; a changed spelling is shown to a clerk, not accepted."""
     if reading.problems:
         return reading
+    if not names.family_name(reading.value.upper())[1]:  # "Tiến Nguyên": its start lost
+        return replace(
+            reading,
+            confidence=min(reading.confidence, _RESPELLED_CAP),
+            problems=(*reading.problems, "the name does not start with a family name"),
+        )
     spelling = names.spell(reading.value.upper())
     if not spelling.changed:
         return reading if spelling.known else replace(reading, confidence=reading.confidence * 0.95)
