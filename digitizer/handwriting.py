@@ -40,20 +40,25 @@ from digitizer.line_reader import ink_mask, sub
 
 log = logging.getLogger(__name__)
 
-FieldKind = Literal["number", "day", "month"]
+FieldKind = Literal["number", "day", "month", "year"]
 Box = tuple[int, int, int, int]  # left, top, width, height in page pixels
 
 #: Printed anchors around each blank, matched on Tesseract's lower-cased words.
-_LEFT = {"number": r"s[oóòỏõọôốồổỗộơớờởỡợ]\s*:?", "day": r"n?g[aàáảãạ]y", "month": r"th\w{1,2}ng"}
+_LEFT = {
+    "number": r"s[oóòỏõọôốồổỗộơớờởỡợ]\s*:?",
+    "day": r"n?g[aàáảãạ]y",
+    "month": r"th\w{1,2}ng",
+    "year": r"n[aăâ]m",
+}
 #: The number's right anchor is the "/" of the printed symbol ("/QĐ-UBND"): a "/" followed by a
 #: letter, since Tesseract reads a handwritten 7 or 1 as "/" too.
-_RIGHT = {"number": r"/\s*[^\W\d_]", "day": r"th\w{1,2}ng", "month": r"n[aăâ]m"}
+_RIGHT = {"number": r"/\s*[^\W\d_]", "day": r"th\w{1,2}ng", "month": r"n[aăâ]m", "year": r"$^"}
 #: Widest plausible value, in line heights, when the right anchor was not read.
-_SPAN = {"number": 5.0, "day": 2.5, "month": 2.5}
-_RANGE = {"number": (1, 99999), "day": (1, 31), "month": (1, 12)}
+_SPAN = {"number": 5.0, "day": 2.5, "month": 2.5, "year": 3.5}
+_RANGE = {"number": (1, 99999), "day": (1, 31), "month": (1, 12), "year": (1900, 2100)}
 #: A printed "/" is about a third of a line height wide; a box much wider holds a digit too.
 _SLASH_WIDTH = 0.7
-_DIGITS = {"number": 5, "day": 2, "month": 2}
+_DIGITS = {"number": 5, "day": 2, "month": 2, "year": 4}
 #: Stroke-width ratio (value / print) of print in the same font; measured on the real scans:
 #: handwritten 1.22-2.4, printed 0.99-1.14 (``benchmarks/bench_handwriting.py``).
 _PRINTED_STROKE = (0.8, 1.2)
@@ -417,7 +422,9 @@ def _read_one(
     a, b = readings[0].value, readings[1].value
     agreed = a is not None and b is not None and int(a) == int(b) and bool(blank.anchors)
     # both printed anchors read, or the box may hold print or have lost a digit to it
-    agreed &= blank.found and not blank.touching
+    # the year ends its line: its one anchor is "năm"
+    anchored = blank.found or (field == "year" and bool(blank.anchors))
+    agreed &= anchored and not blank.touching
     if not blank.anchors:
         reason = "no printed anchor of the blank was read: the whole line was read"
     elif blank.touching:

@@ -306,16 +306,14 @@ class Worker:
         text = self.engine.recognize(_crop_line(kept[page], box, scale), dpi, line=True)
         return " ".join(w.text for w in text.words)
 
-    def _read_blank(
-        self, kept: list[NDArray[np.uint8]], blank: Blank
-    ) -> Mapping[str, HandReading]:
+    def _read_blank(self, kept: list[NDArray[np.uint8]], blank: Blank) -> Mapping[str, HandReading]:
         """Read a printed line's handwritten blanks ("Số: 87 /QĐ-UBND") with the second
         recognizers (imported here: their models load only for such documents)."""
         if blank.page >= len(kept):
             return {}
         from digitizer.handwriting import FieldKind, read_blanks
 
-        order: tuple[FieldKind, ...] = ("number", "day", "month")
+        order: tuple[FieldKind, ...] = ("number", "day", "month", "year")
         kinds = [k for k in order if k in blank.printed]
         return {str(k): v for k, v in read_blanks(kept[blank.page], blank.box, kinds).items()}
 

@@ -193,7 +193,7 @@ def test_two_agreeing_readings_of_a_blank_are_accepted(understander: Understande
     page = _ending(_header(Page(), number="ốT", day="Qÿ_"))
     read, asked = _reader({"number": _Hand("87", True), "day": _Hand("05", True)})
     found = understander.understand([page.words], read_blank=read)
-    assert {b.template for b in asked} == {"{number}/QĐ-UBND", "{day}/{month}/2025"}
+    assert {b.template for b in asked} == {"{number}/QĐ-UBND", "{day}/{month}/{year}"}
     assert found.fields["number"].value == "87/QĐ-UBND"
     assert found.fields["number"].status == "ok"
     assert found.fields["issue_date"].value == "2025-02-05"
@@ -306,3 +306,17 @@ def test_a_signer_without_a_family_name_goes_to_review(understander: Understande
     page.at("Tiến Nguyên", 1520)  # "Nguyễn Bá" under the seal
     found = understander.understand([page.words])
     assert found.fields["signer_name"].status == "needs_review"
+
+
+def test_a_printed_year_read_otherwise_again_goes_to_review(understander: Understander) -> None:
+    page = _ending(_header(Page()))  # "năm 2025" printed, read by the page's OCR
+    printed = _Hand(None, False, handwritten=False, readings=(_One("2026"), _One(None)))
+    read, _ = _reader({"number": _Hand("87", True), "day": _Hand("05", True), "year": printed})
+    found = understander.understand([page.words], read_blank=read)
+    assert found.fields["issue_date"].value == "2025-02-05"
+    assert found.fields["issue_date"].status == "needs_review"
+    same = _Hand(None, False, handwritten=False, readings=(_One("2025"), _One(None)))
+    read, _ = _reader({"number": _Hand("87", True), "day": _Hand("05", True), "year": same})
+    assert (
+        understander.understand([page.words], read_blank=read).fields["issue_date"].status == "ok"
+    )

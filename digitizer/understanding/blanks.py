@@ -78,6 +78,8 @@ class Verdict:
 
 def _printed_ok(blank: Blank, name: str) -> bool:
     text = blank.printed.get(name, "")
+    if name == "year":
+        return len(text) == 4 and text.isdigit()
     return bool(_PRINTED_NUMBER.fullmatch(text)) and (name == "number" or len(text) <= 2)
 
 
@@ -103,6 +105,12 @@ def _one(blank: Blank, read_blank: ReadBlank | None) -> tuple[dict[str, str], Ve
             if guess is not None:
                 filled[name] = guess  # the first recognizer's, for the clerk to confirm
             doubts.append(f"handwritten {name}: {hand.reason}")
+            box = box or hand.crop_box
+            continue
+        printed = blank.printed[name]
+        other = [r.value for r in hand.readings if r.value is not None and r.value != printed]
+        if other:  # printed digits Tesseract misread with confidence ("2016" for 2018)
+            doubts.append(f"the {name} read again gives {other[0]}, not {printed}")
             box = box or hand.crop_box
     if not doubts:
         return filled, Verdict(True, "") if filled else None

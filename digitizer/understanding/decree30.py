@@ -350,8 +350,8 @@ def _read_place_date(zones: Zones, right: Sequence[Line]) -> None:
         month = ln.text[m.start("month") : m.end("month")]
         value = f"{day.strip(' .,')}/{month.strip(' .,')}/{m.group('year')}"
         zones.add("issue_date", as_candidate("issue_date", ln, 0.95, value, start=m.end("place")))
-        printed = {"day": day.strip(" .,"), "month": month.strip(" .,")}
-        template = "{day}/{month}/" + m.group("year")
+        printed = {"day": day.strip(" .,"), "month": month.strip(" .,"), "year": m.group("year")}
+        template = "{day}/{month}/{year}"
         zones.blanks["issue_date"] = Blank(ln.page, _box_of(ln), printed, template)
         return
 
