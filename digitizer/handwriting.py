@@ -28,36 +28,23 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from digitizer import blank_location
 from digitizer import line_reader as lr
+from digitizer.blank_location import ANCHOR_AFTER, ANCHOR_BEFORE, Blank, Box, FieldKind
 from digitizer.errors import MissingDependencyError
 from digitizer.line_reader import ink_mask, sub
 
 log = logging.getLogger(__name__)
 
-FieldKind = Literal["number", "day", "month", "year"]
-Box = tuple[int, int, int, int]  # left, top, width, height in page pixels
 
 #: Printed anchors around each blank, matched on Tesseract's lower-cased words.
-_LEFT = {
-    "number": r"s[oóòỏõọôốồổỗộơớờởỡợ]\s*:?",
-    "day": r"n?g[aàáảãạ]y",
-    "month": r"th\w{1,2}ng",
-    "year": r"n[aăâ]m",
-}
-#: The number's right anchor is the "/" of the printed symbol ("/QĐ-UBND"): a "/" followed by a
-#: letter, since Tesseract reads a handwritten 7 or 1 as "/" too.
-_RIGHT = {"number": r"/\s*[^\W\d_]", "day": r"th\w{1,2}ng", "month": r"n[aăâ]m", "year": r"$^"}
-#: Widest plausible value, in line heights, when the right anchor was not read.
-_SPAN = {"number": 5.0, "day": 2.5, "month": 2.5, "year": 3.5}
 _RANGE = {"number": (1, 99999), "day": (1, 31), "month": (1, 12), "year": (1900, 2100)}
-#: A printed "/" is about a third of a line height wide; a box much wider holds a digit too.
-_SLASH_WIDTH = 0.7
 _DIGITS = {"number": 5, "day": 2, "month": 2, "year": 4}
 #: Stroke-width ratio (value / print) of print in the same font; measured on the real scans:
 #: handwritten 1.22-2.4, printed 0.99-1.14 (``benchmarks/bench_handwriting.py``).
@@ -113,23 +100,6 @@ class BlankReading:
         return self.ink.handwritten
 
 
-@dataclass(frozen=True, slots=True)
-class Blank:
-    """Where a blank is inside its line crop (crop pixels) and where the print around it is.
-
-    ``context`` spans the anchors and the value ("Số: 87 /QĐ-UBND"); ``found`` says both
-    anchors were read, ``anchors`` holds the boxes of those that were.
-    """
-
-    value: Box
-    context: Box
-    anchors: tuple[Box, ...]
-    found: bool
-    # the handwriting runs into the print around the blank (a "7" written over the "/" of
-    # "/SNV-NC"): the value's box may have lost a digit to the anchor, whatever is read
-    touching: bool = False
-
-
 DIGITS = "0123456789"
 _aster = lr.AsterLineReader()
 #: Tesseract for the anchors (Vietnamese) and as the second reader (digits; ``eng`` read
@@ -168,128 +138,16 @@ def line_symbols(line: NDArray[np.uint8]) -> list[list[tuple[str, Box]]]:
     return words
 
 
-def _find(words: list[list[tuple[str, Box]]], pattern: str, start: int) -> tuple[int, int, int]:
-    """First match of ``pattern`` in a word from ``start`` on: (word, first, last symbol)."""
-    for wi in range(start, len(words)):
-        symbols = words[wi]
-        match = re.search(pattern, "".join(s for s, _ in symbols))
-        if match is None:
-            continue
-        offsets = np.cumsum([len(s) for s, _ in symbols])
-        first = int(np.searchsorted(offsets, match.start(), side="right"))
-        last = int(np.searchsorted(offsets, max(match.end() - 1, match.start()), side="right"))
-        return wi, first, min(last, len(symbols) - 1)
-    return -1, -1, -1
-
-
 def locate_blank(
     line: NDArray[np.uint8],
     field: FieldKind,
     core: tuple[int, int],
     words: list[list[tuple[str, Box]]] | None = None,
 ) -> Blank:
-    """Find the blank of ``field`` in an RGB line crop whose printed text spans rows ``core``.
-
-    The blank runs from the end of the left anchor's last letter to the start of the right
-    anchor (a merged symbol box, as Tesseract gives for ":2", is capped at a third of a line
-    height). When one anchor was not read, the word next to the other one is the blank.
-    The value's box is the union of the ink components whose centre lies in the blank and
-    on the printed line (dots, rules and specks dropped); without anchors, the whole line.
-    ``words``: Tesseract's symbols of ``line`` (:func:`line_symbols`), when already read.
-    """
-    h, w = line.shape[:2]
-    line_h = max(1, core[1] - core[0])
-    words = line_symbols(line) if words is None else words
-    wl, _, sl = _find(words, _LEFT[field], 0)
-    wr, sr, _ = _find(words, _RIGHT[field], max(wl, 0))
-    if wl >= 0 and words[wl][sl][0] == ":" and sl > 0:
-        sl -= 1  # the colon's box swallows a digit written against it
-    anchors: list[Box] = []
-    x0 = x1 = -1
-    if wl >= 0:
-        box = words[wl][sl][1]
-        x0 = box[0] + min(box[2], round(0.6 * line_h))
-        anchors.append(_union([b for _, b in words[wl][: sl + 1]]))
-    if wr >= 0 and words[wr][sr][1][0] > x0:
-        x1 = words[wr][sr][1][0]
-        anchors.append(_union([b for _, b in words[wr][sr:]]))
-    if x0 < 0 and x1 < 0:
-        return Blank((0, 0, w, h), (0, 0, w, h), (), False)
-    if x0 < 0:  # the word before the right anchor
-        before = [b for _, b in words[wr - 1]] if wr > 0 else []
-        x0 = before[0][0] - 1 if before else max(0, x1 - round(_SPAN[field] * line_h))
-    elif x1 < 0:  # the word after the left anchor, when the anchor ends its word
-        after = [b for _, b in words[wl + 1]] if wl + 1 < len(words) else []
-        if sl == len(words[wl]) - 1 and after:
-            x1 = after[-1][0] + after[-1][2] + 1
-        else:
-            x1 = min(w, x0 + round(_SPAN[field] * line_h))
-    value = _value_box(line, (x0, x1), core) or (x0, core[0], max(1, x1 - x0), line_h)
-    context = _union([*anchors, value])
-    touching = _runs_into_print(line, (x0, x1), core)
-    if wr >= 0 and words[wr][sr][0] == "/":  # a digit written over the printed "/"
-        touching |= _more_than_one_glyph(line, words[wr][sr][1], core)
-    return Blank(value, context, tuple(anchors), wl >= 0 and wr >= 0, touching)
-
-
-def _union(boxes: list[Box]) -> Box:
-    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
-    return x0, y0, x1 - x0, y1 - y0
-
-
-def _more_than_one_glyph(line: NDArray[np.uint8], box: Box, core: tuple[int, int]) -> bool:
-    """More than one glyph-sized ink component centred in ``box``: a printed "/" is one
-    stroke; a second is a handwritten digit over it ("7/" read as "/")."""
-    if box[2] > _SLASH_WIDTH * max(1, core[1] - core[0]):
-        return True
-    count, _, stats, _ = cv2.connectedComponentsWithStats(
-        ink_mask(line).astype(np.uint8), connectivity=8
+    """:func:`digitizer.blank_location.locate_blank`, reading the line's symbols if needed."""
+    return blank_location.locate_blank(
+        line, field, core, line_symbols(line) if words is None else words
     )
-    line_h = max(1, core[1] - core[0])
-    inside = 0
-    for i in range(1, count):
-        left, _, width, height, _ = (int(v) for v in stats[i])
-        if height >= 0.4 * line_h and box[0] <= left + width / 2 <= box[0] + box[2]:
-            inside += 1
-    return inside > 1
-
-
-def _runs_into_print(line: NDArray[np.uint8], span: tuple[int, int], core: tuple[int, int]) -> bool:
-    """An ink stroke of glyph size that crosses an edge of the blank: handwriting joined to
-    the printed anchor beside it, so the value's box may cut a digit off."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(
-        ink_mask(line).astype(np.uint8), connectivity=8
-    )
-    line_h = max(1, core[1] - core[0])
-    for i in range(1, count):
-        left, _, width, height, area = (int(v) for v in stats[i])
-        if height < 0.5 * line_h or area < 0.05 * line_h * line_h:
-            continue  # a rule, a dot, a speck
-        right = left + width
-        if any(left + 0.15 * line_h < edge < right - 0.15 * line_h for edge in span):
-            return True
-    return False
-
-
-def _value_box(line: NDArray[np.uint8], span: tuple[int, int], core: tuple[int, int]) -> Box | None:
-    """The ink components centred between the anchors and on the printed line."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(
-        ink_mask(line).astype(np.uint8), connectivity=8
-    )
-    line_h = max(1, core[1] - core[0])
-    boxes: list[Box] = []
-    for i in range(1, count):
-        left, top, width, height, area = (int(v) for v in stats[i])
-        cx, cy = left + width / 2, top + height / 2
-        if not span[0] < cx < span[1] or not core[0] - 0.2 * line_h < cy < core[1]:
-            continue
-        if area < 0.02 * line_h * line_h or max(width, height) < 0.3 * line_h:
-            continue  # specks, dots of a colon or a comma
-        if height < 0.25 * line_h and width > 2 * height:
-            continue  # a rule or a dash, not a digit
-        boxes.append((left, top, width, height))
-    return _union(boxes) if boxes else None
 
 
 def parse_value(text: str, field: FieldKind, *, context: bool = False) -> str | None:
@@ -301,7 +159,7 @@ def parse_value(text: str, field: FieldKind, *, context: bool = False) -> str | 
     """
     text = unicodedata.normalize("NFC", text).lower()
     if context:
-        match = re.search(f"(?:{_LEFT[field]})(.*?)(?:{_RIGHT[field]})", text)
+        match = re.search(f"(?:{ANCHOR_BEFORE[field]})(.*?)(?:{ANCHOR_AFTER[field]})", text)
         if match is None:
             return None
         text = match.group(1)

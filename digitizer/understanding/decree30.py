@@ -31,7 +31,9 @@ from digitizer.understanding.zones import (
     is_rule,
     join_lines,
     lines_of,
+    rows,
     split_at,
+    split_columns,
 )
 
 _MOTTO = "cong hoa xa hoi chu nghia viet nam"
@@ -189,7 +191,7 @@ def read_zones(segments: Sequence[Segment], titles: Sequence[str]) -> Zones:
         page_lines = [left_part if ln is header[1] else ln for ln in page_lines]
         page_lines.insert(page_lines.index(left_part) + 1, motto)
     split_x = motto.left - motto.height
-    page_lines = _split_columns(page_lines, split_x, motto.bottom + 6 * motto.height)
+    page_lines = split_columns(page_lines, split_x, motto.bottom + 6 * motto.height)
     title_line = next(
         (ln for ln in page_lines if ln.top > motto.bottom and title_of(ln, titles)), None
     )
@@ -217,22 +219,6 @@ def read_zones(segments: Sequence[Segment], titles: Sequence[str]) -> Zones:
     return zones
 
 
-def _split_columns(lines: Sequence[Line], split_x: int, bottom: int) -> list[Line]:
-    """Header lines that OCR ran across both columns ("Số: 87/QĐ-UBND Quảng Ngãi, ngày…"),
-    cut where the right column begins."""
-    out: list[Line] = []
-    for ln in lines:
-        cut = next((i for i, w in enumerate(ln.words) if w.left >= split_x), 0)
-        if ln.top < bottom and cut > 0:
-            before = ln.words[cut - 1]
-            gap = ln.words[cut].left - (before.left + before.width)
-            if gap >= ln.height:  # a column's gap, not a space between words
-                out += split_at(ln, ln.starts[cut])
-                continue
-        out.append(ln)
-    return out
-
-
 def _kind_from_symbol(zones: Zones) -> None:
     number = zones.found.get("number")
     if not number:
@@ -257,7 +243,7 @@ def _body_top(page_lines: Sequence[Line], motto: Line) -> int:
 
 def _read_left(zones: Zones, left: Sequence[Line]) -> None:
     """Issuing body (and superior body) lines, "Số: …", and a công văn's "V/v …"."""
-    left = _rows(left)
+    left = rows(left)
     number_at = next((i for i, ln in enumerate(left) if _NUMBER_LINE.match(ln.folded)), None)
     if number_at is None:
         return
@@ -284,19 +270,6 @@ def _read_left(zones: Zones, left: Sequence[Line]) -> None:
                 break
             summary.append(ln)
         zones.add("summary", as_candidate("summary", join_lines(summary), 0.9))
-
-
-def _rows(lines: Sequence[Line]) -> list[Line]:
-    """Pieces of one printed line put back together: a handwritten number's wide blank
-    splits "Số: 84 /QĐ" from "-UBND" into two segments of the same row."""
-    out: list[Line] = []
-    for ln in sorted(lines, key=lambda ln: (ln.top, ln.left)):
-        last = out[-1] if out else None
-        if last is not None and abs(ln.top - last.top) < 0.5 * last.height and ln.left > last.right:
-            out[-1] = join_lines([last, ln])
-        else:
-            out.append(ln)
-    return out
 
 
 def _bodies(lines: Sequence[Line]) -> list[Line]:

@@ -115,3 +115,32 @@ def as_candidate(
     if not raw:
         return None
     return Candidate(name, raw, words or line.words, score, line.index, "", line.page)
+
+
+def rows(lines: Sequence[Line]) -> list[Line]:
+    """Pieces of one printed line put back together: a handwritten number's wide blank
+    splits "Số: 84 /QĐ" from "-UBND" into two segments of the same row."""
+    out: list[Line] = []
+    for ln in sorted(lines, key=lambda ln: (ln.top, ln.left)):
+        last = out[-1] if out else None
+        if last is not None and abs(ln.top - last.top) < 0.5 * last.height and ln.left > last.right:
+            out[-1] = join_lines([last, ln])
+        else:
+            out.append(ln)
+    return out
+
+
+def split_columns(lines: Sequence[Line], split_x: int, bottom: int) -> list[Line]:
+    """Header lines that OCR ran across both columns ("Số: 87/QĐ-UBND Quảng Ngãi, ngày…"),
+    cut where the right column begins."""
+    out: list[Line] = []
+    for ln in lines:
+        cut = next((i for i, w in enumerate(ln.words) if w.left >= split_x), 0)
+        if ln.top < bottom and cut > 0:
+            before = ln.words[cut - 1]
+            gap = ln.words[cut].left - (before.left + before.width)
+            if gap >= ln.height:  # a column's gap, not a space between words
+                out += split_at(ln, ln.starts[cut])
+                continue
+        out.append(ln)
+    return out
