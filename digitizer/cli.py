@@ -37,6 +37,7 @@ from digitizer import (
     cli_signing,
     cli_stats,
     cli_store,
+    cli_users,
 )
 from digitizer import batch as batch_cli
 from digitizer.config import Layout, default_config_root, default_home
@@ -63,6 +64,7 @@ batch_cli.register(app)
 cli_hotfolder.register(app)
 cli_review.register(app)
 cli_schemas.register(app)
+cli_users.register(app)
 cli_lookup.register(app)
 cli_stats.register(app)
 cli_signing.register(app)

@@ -308,3 +308,20 @@ class LearnedLabel(Base):
             "unit_code", "doc_type", "field_name", "label_folded", name="uq_learned_label"
         ),
     )
+
+
+class Account(Base):
+    """A person who signs in to the office's web workspace (``digitizer serve``): a clerk,
+    the office head or IT. The password is kept only as its argon2id hash; a disabled
+    account stays as a row, since the audit trail names its decisions."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(8))  # clerk | head | admin
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    disabled_by: Mapped[str | None] = mapped_column(String(64))
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
