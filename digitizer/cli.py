@@ -34,6 +34,7 @@ from digitizer import (
     cli_reindex,
     cli_review,
     cli_schemas,
+    cli_serve,
     cli_signing,
     cli_stats,
     cli_store,
@@ -65,6 +66,7 @@ cli_hotfolder.register(app)
 cli_review.register(app)
 cli_schemas.register(app)
 cli_users.register(app)
+cli_serve.register(app)
 cli_lookup.register(app)
 cli_stats.register(app)
 cli_signing.register(app)

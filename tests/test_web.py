@@ -1,0 +1,128 @@
+"""The web workspace served for real (``digitizer serve`` on a loopback port), over HTTP.
+
+Sign-in is required for every page; a wrong password, a form without its token and a sixth
+failed attempt in a minute are refused; the session cookie is HttpOnly and SameSite; every
+response forbids inline scripts; signing in and out are audit entries under the account.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from digitizer.store import Store
+from digitizer.store.audit import entries_of
+from tests.cli import ROOT, run_digitizer, start_digitizer
+
+SAMPLE = ROOT / "samples" / "scans" / "scan_0010.tif"  # a commune notice: needs review
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
+    home = tmp_path_factory.mktemp("home")
+    command = ["users", "add", "lan", "--role", "clerk", "--password-stdin", "--by", "it"]
+    added = subprocess.run(
+        [sys.executable, "-m", "digitizer", "--config", str(ROOT), *command],
+        input="correct horse\n",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DIGITIZER_HOME": str(home)},
+        timeout=120,
+    )
+    assert added.returncode == 0, added.stderr
+    done = run_digitizer(home, "process", "--json", "--workers", "1", str(SAMPLE))
+    assert done.returncode == 0, done.stderr
+    doc_id = str(json.loads(done.stdout.splitlines()[0])["document_id"])
+    port = _free_port()
+    proc = start_digitizer(home, "serve", "--port", str(port), stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{base}/login", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("digitizer serve did not answer in 30 s")
+    yield base, home, doc_id
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found is not None, html[:500]
+    return found.group(1)
+
+
+def test_every_page_needs_a_session(server: tuple[str, Path, str]) -> None:
+    base, _, _ = server
+    page = httpx.get(f"{base}/review", follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"] == "/login?next=%2Freview"
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    login = httpx.get(f"{base}/login")
+    assert "Đăng nhập" in login.text  # Vietnamese first
+    assert "Sign in" in httpx.get(f"{base}/login?lang=en").text
+
+
+def test_sign_in_review_queue_and_sign_out(server: tuple[str, Path, str]) -> None:
+    base, home, doc_id = server
+    with httpx.Client(base_url=base, follow_redirects=False) as client:
+        token = _csrf(client.get("/login").text)
+        no_token = client.post("/login", data={"username": "lan", "password": "correct horse"})
+        assert no_token.status_code == 400
+        wrong = client.post(
+            "/login", data={"csrf": token, "username": "lan", "password": "wrong horse"}
+        )
+        assert wrong.status_code == 401 and "Sai tên đăng nhập hoặc mật khẩu" in wrong.text
+        right = client.post(
+            "/login",
+            data={"csrf": token, "username": "lan", "password": "correct horse", "next": "//evil"},
+        )
+        assert right.status_code == 303 and right.headers["location"] == "/review"
+        cookie = right.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie
+        queue = client.get("/review")
+        assert queue.status_code == 200
+        assert doc_id in queue.text and "Văn bản hành chính" in queue.text
+        out = client.post("/logout", data={"csrf": _csrf(queue.text)})
+        assert out.status_code == 303
+        assert client.get("/review").status_code == 303  # signed out
+    store = Store(f"sqlite:///{home / 'digitizer.db'}")
+    try:
+        signed = [(e.actor, e.action) for e in entries_of(store) if e.action in ("login", "logout")]
+    finally:
+        store.close()
+    assert signed == [("lan", "login"), ("lan", "logout")]
+
+
+def test_a_sixth_failure_in_a_minute_is_refused(server: tuple[str, Path, str]) -> None:
+    base, _, _ = server
+    with httpx.Client(base_url=base, follow_redirects=False, timeout=10) as client:
+        token = _csrf(client.get("/login").text)
+        codes = [
+            client.post(
+                "/login", data={"csrf": token, "username": "guess", "password": f"try {n}"}
+            ).status_code
+            for n in range(6)
+        ]
+    assert codes == [401] * 5 + [429]
