@@ -43,7 +43,7 @@ def serve(
 
     state = ctx.obj
     state.layout.prepare()
-    app = create_app(WebSettings(state.store_url, session_secret(state.layout)))
+    app = create_app(WebSettings(state.store_url, session_secret(state.layout), state.layout))
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 

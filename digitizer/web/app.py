@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
@@ -27,11 +27,17 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from digitizer.config import Layout
+from digitizer.review.actions import Reviewer
+from digitizer.review.queue import ReviewDocument, load_document
 from digitizer.store import Store
 from digitizer.store.accounts import sign_in
 from digitizer.store.audit import append
 from digitizer.store.models import Document, Unit
+from digitizer.understanding.schema import load_schemas
+from digitizer.understanding.validate import load_province_codes
 from digitizer.web.i18n import DEFAULT, LANGUAGES, gettext_for
+from digitizer.web.review_pages import DOCUMENT_ID, item_rows, page_png
 from digitizer.web.security import (
     LoginThrottle,
     csrf_ok,
@@ -50,6 +56,7 @@ _SLOW_DOWN_SECONDS = 2.0
 class WebSettings:
     store_url: str
     secret: str  # signs the session cookie (kept in the home's keys/, never in code)
+    layout: Layout
 
 
 def _env() -> Environment:
@@ -79,6 +86,9 @@ class Pages:
         self.store = Store(settings.store_url)
         self.env = _env()
         self.throttle = LoginThrottle()
+        self.layout = settings.layout
+        self.schemas = load_schemas(settings.layout.schemas_dir)
+        self.province_codes = load_province_codes()
 
     def render(self, request: Request, name: str, status: int = 200, **context: Any) -> Response:
         lang = _lang(request)
@@ -161,6 +171,76 @@ class Pages:
         ]
         return self.render(request, "review.html", waiting=waiting)
 
+    # ----------------------------------------------------------------- one document
+
+    def _document(self, request: Request) -> ReviewDocument | None:
+        doc_id = request.path_params["doc_id"]
+        if not DOCUMENT_ID.fullmatch(doc_id):  # a URL never reaches the store unchecked
+            return None
+        with self.store.session() as s:
+            return load_document(s, self.schemas, doc_id)
+
+    async def document(self, request: Request) -> Response:
+        refused = self._signed_in(request)
+        if refused is not None:
+            return refused
+        doc = self._document(request)
+        if doc is None:
+            return self.render(request, "missing.html", 404)
+        gettext = gettext_for(_lang(request))
+        pdf = self.layout.resolve(doc.output_path)
+        return self.render(
+            request,
+            "document.html",
+            doc=doc,
+            items=item_rows(doc, gettext),
+            pdf_missing=not pdf.is_file(),
+            problems=request.query_params.getlist("problem"),
+        )
+
+    async def page_image(self, request: Request) -> Response:
+        refused = self._signed_in(request)
+        if refused is not None:
+            return Response(status_code=403)
+        doc = self._document(request)
+        page_no = int(request.path_params["page"])
+        if doc is None or not 0 <= page_no < len(doc.pages):
+            return Response(status_code=404)
+        pdf = self.layout.resolve(doc.output_path)
+        if not pdf.is_file():
+            return Response(status_code=404)
+        wanted = request.query_params.get("field")
+        item = next((i for i in doc.items if i.name == wanted), None)
+        png = await asyncio.to_thread(page_png, pdf, doc, page_no, item)
+        return Response(png, media_type="image/png")
+
+    async def decide(self, request: Request) -> Response:
+        refused = self._signed_in(request)
+        if refused is not None:
+            return refused
+        form = await request.form()
+        doc = self._document(request)
+        name = request.path_params["name"]
+        if doc is None or all(i.name != name for i in doc.items):
+            return self.render(request, "missing.html", 404)
+        if not csrf_ok(request.session, form.get("csrf")):
+            return RedirectResponse(f"/review/{doc.id}", status_code=303)
+        reviewer = Reviewer(
+            self.store, self.schemas, str(request.session["user"]), self.province_codes
+        )
+        seen = str(form.get("seen", "")) or None
+        if form.get("action") == "accept" and seen is not None:
+            outcome = await asyncio.to_thread(reviewer.accept, doc.id, name, seen)
+        else:
+            typed = str(form.get("value", "")).strip()[:500]
+            outcome = await asyncio.to_thread(reviewer.correct, doc.id, name, typed, seen)
+        if not outcome.saved:
+            query = urlencode([("problem", p) for p in outcome.problems])
+            return RedirectResponse(f"/review/{doc.id}?{query}", status_code=303)
+        if outcome.registered:
+            return RedirectResponse("/review", status_code=303)
+        return RedirectResponse(f"/review/{doc.id}", status_code=303)
+
 
 def create_app(settings: WebSettings) -> Starlette:
     pages = Pages(settings)
@@ -170,6 +250,9 @@ def create_app(settings: WebSettings) -> Starlette:
         Route("/login", pages.login, methods=["POST"]),
         Route("/logout", pages.logout, methods=["POST"]),
         Route("/review", pages.review),
+        Route("/review/{doc_id}", pages.document),
+        Route("/review/{doc_id}/page/{page:int}.png", pages.page_image),
+        Route("/review/{doc_id}/field/{name}", pages.decide, methods=["POST"]),
         Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
     ]
     middleware = [
