@@ -29,7 +29,7 @@ from starlette.staticfiles import StaticFiles
 
 from digitizer.config import Layout
 from digitizer.review.actions import Reviewer
-from digitizer.review.queue import ReviewDocument, load_document
+from digitizer.review.queue import ReviewDocument, load_document, queue
 from digitizer.store import Store
 from digitizer.store.accounts import sign_in
 from digitizer.store.audit import append
@@ -237,8 +237,10 @@ class Pages:
         if not outcome.saved:
             query = urlencode([("problem", p) for p in outcome.problems])
             return RedirectResponse(f"/review/{doc.id}?{query}", status_code=303)
-        if outcome.registered:
-            return RedirectResponse("/review", status_code=303)
+        if outcome.registered:  # nothing left: the next document waiting opens
+            waiting = await asyncio.to_thread(queue, self.store)
+            target = f"/review/{waiting[0]}" if waiting else "/review"
+            return RedirectResponse(target, status_code=303)
         return RedirectResponse(f"/review/{doc.id}", status_code=303)
 
 
