@@ -41,19 +41,10 @@ from rapidfuzz.distance import Levenshtein
 from benchmarks.common import ROOT, run_pipeline
 from digitizer.reindex import stored_words
 from digitizer.store import Store, default_url
+from digitizer.understanding.schema import load_schemas
 
 REAL_DEV = ROOT.parent / "shared" / "real-dev"
 TRUTH = ROOT / "benchmarks" / "data" / "real_dev_truth.toml"
-_TEXT_FIELDS = (
-    "issuing_authority",
-    "parent_authority",
-    "summary",
-    "signer_authority_line",
-    "signer_position",
-    "signer_name",
-    "recipients",
-    "place",
-)
 
 
 def _nfc(value: object) -> str:
@@ -101,11 +92,19 @@ def _aligned_errors(reference: str, reading: str) -> int:
     return Levenshtein.distance(reference, flat[hit.dest_start : hit.dest_end])
 
 
+def _text_fields() -> tuple[str, ...]:
+    """The administrative document's free-text fields (the known text to score CER on; the
+    kind is one of a list, not text the OCR must get right letter by letter)."""
+    schema = load_schemas(ROOT / "schemas").get("administrative_document")
+    assert schema is not None
+    return tuple(f.name for f in schema.fields if f.type == "text" and f.name != "document_kind")
+
+
 def _references(truth: dict[str, object]) -> list[str]:
     fields = truth["fields"]
     assert isinstance(fields, dict)
     out = []
-    for name in _TEXT_FIELDS:
+    for name in _text_fields():
         value = fields.get(name)
         if isinstance(value, str):
             out += [part for part in (p.strip() for p in value.split(";")) if len(part) >= 8]

@@ -14,12 +14,14 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from digitizer.profiles import find_profile
 from digitizer.seal import seal_chain
@@ -48,6 +50,19 @@ def _password(from_stdin: bool) -> str:
     return first
 
 
+def _change(ctx: typer.Context, profile: str, change: Callable[[Session], object]) -> None:
+    """One audited change of the accounts in its own transaction, then the chain sealed."""
+    state = ctx.obj
+    state.layout.prepare()
+    store = Store(state.store_url)
+    try:
+        with store.session() as s, s.begin():
+            change(s)
+        seal_chain(store, state.layout, find_profile(state.layout.profiles_dir, profile))
+    finally:
+        store.close()
+
+
 @users_app.command("add")
 def add_user(
     ctx: typer.Context,
@@ -65,15 +80,7 @@ def add_user(
     --password-stdin"""
     actor = _actor(by)
     password = _password(password_stdin)
-    state = ctx.obj
-    state.layout.prepare()
-    store = Store(state.store_url)
-    try:
-        with store.session() as s, s.begin():
-            add(s, name, role, password, by=actor)
-        seal_chain(store, state.layout, find_profile(state.layout.profiles_dir, profile))
-    finally:
-        store.close()
+    _change(ctx, profile, lambda s: add(s, name, role, password, by=actor))
     Console(highlight=False).print(f"added {name} ({role})", markup=False)
 
 
@@ -89,15 +96,7 @@ def disable_user(
     """Stop an account from signing in (its decisions stay in the audit trail).
     Example: digitizer users disable lan"""
     actor = _actor(by)
-    state = ctx.obj
-    state.layout.prepare()
-    store = Store(state.store_url)
-    try:
-        with store.session() as s, s.begin():
-            disable(s, name, by=actor)
-        seal_chain(store, state.layout, find_profile(state.layout.profiles_dir, profile))
-    finally:
-        store.close()
+    _change(ctx, profile, lambda s: disable(s, name, by=actor))
     Console(highlight=False).print(f"disabled {name}", markup=False)
 
 

@@ -34,6 +34,7 @@ A database URL given to the CLI goes in ``DIGITIZER_DB_URL``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -45,7 +46,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from digitizer.understanding.schema import SchemaSet, load_schemas
+from digitizer.understanding.understand import Understander
+from digitizer.understanding.validate import load_province_codes
 from tests.pki import OfficePki, running_pki
+
+# the day understanding tests take as today (dates after it are in the future)
+UNDERSTANDING_TODAY = dt.date(2026, 11, 23)
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ENV = "DIGITIZER_TEST_PG_URL"
@@ -197,3 +204,15 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfficePki]:
     module: its certificates and the URLs of its services."""
     with running_pki(tmp_path_factory.mktemp("pki")) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def schemas() -> SchemaSet:
+    """The bundled schemas (``schemas/``)."""
+    return load_schemas(Path(__file__).resolve().parent.parent / "schemas")
+
+
+@pytest.fixture(scope="module")
+def understander(schemas: SchemaSet) -> Understander:
+    """An understander of the bundled schemas, on a fixed day."""
+    return Understander(schemas, load_province_codes(), UNDERSTANDING_TODAY)

@@ -8,7 +8,6 @@ block at the end), with the misreadings real scans show: a handwritten number re
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +17,11 @@ import pytest
 from digitizer.records import OcrWord
 from digitizer.understanding.decree30 import Blank
 from digitizer.understanding.places import respell_places
-from digitizer.understanding.schema import SchemaSet, load_schemas
 from digitizer.understanding.understand import Understander
-from digitizer.understanding.validate import load_province_codes
+from tests.conftest import UNDERSTANDING_TODAY
 
 ROOT = Path(__file__).resolve().parent.parent
-TODAY = dt.date(2026, 11, 23)
+TODAY = UNDERSTANDING_TODAY
 
 
 class Page:
@@ -74,16 +72,6 @@ def _ending(page: Page, position: str = "PHÓ CHỦ TỊCH") -> Page:
     page.at("- Lưu: VT, NC.", 300)
     page.at("Trần Phước Hiền", 1520)
     return page
-
-
-@pytest.fixture(scope="module")
-def schemas() -> SchemaSet:
-    return load_schemas(ROOT / "schemas")
-
-
-@pytest.fixture(scope="module")
-def understander(schemas: SchemaSet) -> Understander:
-    return Understander(schemas, load_province_codes(), TODAY)
 
 
 def test_a_decision_read_from_its_zones(understander: Understander) -> None:

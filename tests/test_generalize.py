@@ -8,7 +8,6 @@ printed line cut apart (two columns, a seal over it).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,12 +15,12 @@ import pytest
 
 from digitizer.records import FieldValue, OcrWord
 from digitizer.understanding.layout import segments_of
-from digitizer.understanding.schema import SchemaSet, load_schemas
+from digitizer.understanding.schema import load_schemas
 from digitizer.understanding.understand import Understander
-from digitizer.understanding.validate import load_province_codes
+from tests.conftest import UNDERSTANDING_TODAY
 
 ROOT = Path(__file__).resolve().parent.parent
-TODAY = dt.date(2026, 11, 23)
+TODAY = UNDERSTANDING_TODAY
 
 Line = str | tuple[str, int] | Sequence[tuple[str, int]]
 
@@ -43,16 +42,6 @@ def ocr_words(lines: Sequence[Line], conf: float = 95.0) -> list[OcrWord]:
 
 def _is_piece(line: object) -> bool:
     return isinstance(line, tuple) and len(line) == 2 and isinstance(line[1], int)
-
-
-@pytest.fixture(scope="module")
-def schemas() -> SchemaSet:
-    return load_schemas(ROOT / "schemas")
-
-
-@pytest.fixture(scope="module")
-def understander(schemas: SchemaSet) -> Understander:
-    return Understander(schemas, load_province_codes(), TODAY)
 
 
 def read(understander: Understander, *pages: Sequence[Line]) -> dict[str, FieldValue]:

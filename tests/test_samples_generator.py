@@ -40,21 +40,8 @@ from samples.layout import (
 from samples.wordings import UNSEEN
 from tests.domain_fields import DOMAIN_FIELDS
 
-ADMIN_FIELDS = {
-    "document_kind",
-    "number",
-    "issue_date",
-    "place",
-    "issuing_authority",
-    "parent_authority",
-    "summary",
-    "signer_authority_line",
-    "signer_position",
-    "signer_name",
-    "recipients",
-    "urgency",
-}
-FIELDS = {**DOMAIN_FIELDS, "unknown": set(), "administrative_document": ADMIN_FIELDS}
+ADMIN_FIELDS = DOMAIN_FIELDS["administrative_document"]
+FIELDS = {**DOMAIN_FIELDS, "unknown": set()}
 # IDs left out when the document prints an archival 9-digit CMND instead; the parts of an
 # administrative document that only some have.
 OPTIONAL = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -10,13 +9,14 @@ import pytest
 from digitizer.records import OcrWord
 from digitizer.understanding.layout import fold_text
 from digitizer.understanding.learned import DocTypeModel, train
-from digitizer.understanding.schema import SchemaSet, load_schemas
+from digitizer.understanding.schema import SchemaSet
 from digitizer.understanding.understand import Understander
 from digitizer.understanding.validate import load_province_codes
 from digitizer.understanding.values import ends_unnamed, fix_address_words, is_choices
+from tests.conftest import UNDERSTANDING_TODAY
 
 ROOT = Path(__file__).resolve().parent.parent
-TODAY = dt.date(2026, 11, 23)
+TODAY = UNDERSTANDING_TODAY
 
 
 class Page:
@@ -41,16 +41,6 @@ class Page:
         self._line -= 1
         self.line(right, right_x, top)
         return self
-
-
-@pytest.fixture(scope="module")
-def schemas() -> SchemaSet:
-    return load_schemas(ROOT / "schemas")
-
-
-@pytest.fixture(scope="module")
-def understander(schemas: SchemaSet) -> Understander:
-    return Understander(schemas, load_province_codes(), TODAY)
 
 
 def _birth(personal_id: str = "001325012345", conf: float = 95.0) -> Page:
