@@ -152,6 +152,7 @@ def test_a_clerk_corrects_a_field_wrong_then_right(server: tuple[str, Path, str]
         assert wrong.status_code == 303
         shown = client.get(wrong.headers["location"])
         assert "Chưa lưu:" in shown.text
+        assert "số định danh cá nhân có 12 chữ số" in shown.text  # the reason, in Vietnamese
         right = client.post(
             f"/review/{land}/field/holder_id",
             data={

@@ -37,6 +37,7 @@ from digitizer.store.models import Document, Unit
 from digitizer.understanding.schema import load_schemas
 from digitizer.understanding.validate import load_province_codes
 from digitizer.web.i18n import DEFAULT, LANGUAGES, gettext_for
+from digitizer.web.problems import in_language
 from digitizer.web.review_pages import DOCUMENT_ID, item_rows, page_png
 from digitizer.web.security import (
     LoginThrottle,
@@ -195,7 +196,7 @@ class Pages:
             doc=doc,
             items=item_rows(doc, gettext),
             pdf_missing=not pdf.is_file(),
-            problems=request.query_params.getlist("problem"),
+            problems=[in_language(p, gettext) for p in request.query_params.getlist("problem")],
         )
 
     async def page_image(self, request: Request) -> Response:
