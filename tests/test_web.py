@@ -185,6 +185,23 @@ def test_a_clerk_corrects_a_field_wrong_then_right(server: tuple[str, Path, str]
     assert all(d[3] != "12345" for d in decisions)  # the refused value was not saved
 
 
+def test_one_search_box_understands_what_a_clerk_types(server: tuple[str, Path, str]) -> None:
+    base, _, notice = server
+    client = _signed_in_client(base)
+    try:
+        by_name = client.get("/lookup", params={"q": "ta thu thao"})  # typed without accents
+        assert by_name.status_code == 200
+        assert "Giấy chứng nhận quyền sử dụng đất" in by_name.text
+        by_parcel = client.get("/lookup", params={"q": "tờ 65 thửa 905"})
+        assert "Giấy chứng nhận quyền sử dụng đất" in by_parcel.text
+        by_words = client.get("/lookup", params={"q": "thời gian tiếp nhận hồ sơ"})
+        assert notice in by_words.text
+        nothing = client.get("/lookup", params={"q": "<script>alert(2)</script>"})
+        assert "Không tìm thấy" in nothing.text and "<script>alert(2)" not in nothing.text
+    finally:
+        client.close()
+
+
 # last in this file: it blocks this address for a minute
 def test_a_sixth_failure_in_a_minute_is_refused(server: tuple[str, Path, str]) -> None:
     base, _, _ = server

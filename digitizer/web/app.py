@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -33,10 +33,12 @@ from digitizer.review.queue import ReviewDocument, load_document, queue
 from digitizer.store import Store
 from digitizer.store.accounts import sign_in
 from digitizer.store.audit import append
+from digitizer.store.lookup import search
 from digitizer.store.models import Document, Unit
 from digitizer.understanding.schema import load_schemas
 from digitizer.understanding.validate import load_province_codes
 from digitizer.web.i18n import DEFAULT, LANGUAGES, gettext_for
+from digitizer.web.lookup_page import understand_query
 from digitizer.web.problems import in_language
 from digitizer.web.review_pages import DOCUMENT_ID, item_rows, page_png
 from digitizer.web.security import (
@@ -244,6 +246,32 @@ class Pages:
             return RedirectResponse(target, status_code=303)
         return RedirectResponse(f"/review/{doc.id}", status_code=303)
 
+    async def lookup(self, request: Request) -> Response:
+        refused = self._signed_in(request)
+        if refused is not None:
+            return refused
+        typed = request.query_params.get("q", "")
+        query = understand_query(typed)
+        found: list[dict[str, object]] = []
+        if not query.empty():
+            with self.store.session() as s:
+                hits = await asyncio.to_thread(search, s, self.schemas, query)
+                if not hits and query.name:  # a few words that name nobody: words of a text
+                    words = replace(query, name=None, text=query.name)
+                    hits = await asyncio.to_thread(search, s, self.schemas, words)
+            found = [
+                {
+                    "id": h.document_id,
+                    "type": h.doc_type,
+                    "key": h.key_value or "",
+                    "unit": h.unit_name or h.unit_code or "",
+                    "date": h.created_at.strftime("%d/%m/%Y"),
+                    "status": h.status,
+                }
+                for h in hits
+            ]
+        return self.render(request, "lookup.html", q=typed, found=found, searched=not query.empty())
+
 
 def create_app(settings: WebSettings) -> Starlette:
     pages = Pages(settings)
@@ -253,6 +281,7 @@ def create_app(settings: WebSettings) -> Starlette:
         Route("/login", pages.login, methods=["POST"]),
         Route("/logout", pages.logout, methods=["POST"]),
         Route("/review", pages.review),
+        Route("/lookup", pages.lookup),
         Route("/review/{doc_id}", pages.document),
         Route("/review/{doc_id}/page/{page:int}.png", pages.page_image),
         Route("/review/{doc_id}/field/{name}", pages.decide, methods=["POST"]),
