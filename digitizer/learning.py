@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
@@ -35,7 +35,7 @@ from digitizer.errors import StoreError
 from digitizer.records import OcrWord
 from digitizer.store import Store, learned_labels
 from digitizer.store.models import Document, Field
-from digitizer.understanding.blanks import ReadBlank
+from digitizer.understanding.blanks import HandReading, ReadBlank
 from digitizer.understanding.schema import SchemaSet
 from digitizer.understanding.understand import Reread, Understander, Understanding
 from digitizer.understanding.variants import (
@@ -45,6 +45,7 @@ from digitizer.understanding.variants import (
     merge_learned,
     with_learned,
 )
+from digitizer.understanding.zones import Blank
 
 log = logging.getLogger(__name__)
 
@@ -143,12 +144,29 @@ class LearningUnderstander:
         learned = self._variants.get(unit)
         if not learned:
             return self.base.understand(pages, codes, reread, read_blank)
+        read_blank = _once(read_blank)  # the two readings share the recognizers' work
         result = self._reader(unit).understand(pages, codes, reread, read_blank)
         schema = self.schemas.get(result.doc_type)
         if schema is None or all(v.doc_type != result.doc_type for v in learned):
             return result
         plain = self.base.understand(pages, codes, None, read_blank)
         return merge_learned(schema, plain, result)
+
+
+def _once(read_blank: ReadBlank | None) -> ReadBlank | None:
+    """``read_blank`` answering each printed line once: the second recognizers cost a
+    fifth of a second a line, and the same document's two readings ask for the same lines."""
+    if read_blank is None:
+        return None
+    seen: dict[tuple[int, tuple[int, int, int, int], str], Mapping[str, HandReading]] = {}
+
+    def read(blank: Blank) -> Mapping[str, HandReading]:
+        key = (blank.page, blank.box, blank.template)
+        if key not in seen:
+            seen[key] = read_blank(blank)
+        return seen[key]
+
+    return read
 
 
 # ----------------------------------------------------------------------------- teaching

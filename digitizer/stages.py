@@ -49,11 +49,11 @@ from digitizer.resolution import enlargement, glyph_height, read_page
 from digitizer.signing import Signer, SignerSpec, open_signer, sign_pdf
 from digitizer.stackfile import read_manifest
 from digitizer.understanding.blanks import HandReading
-from digitizer.understanding.decree30 import Blank
 from digitizer.understanding.learned import DocTypeModel
 from digitizer.understanding.schema import SchemaSet
 from digitizer.understanding.understand import Understander
 from digitizer.understanding.validate import load_province_codes
+from digitizer.understanding.zones import Blank
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from digitizer.records import OcrWord
-from digitizer.understanding.decree30 import Blank
 from digitizer.understanding.places import respell_places
 from digitizer.understanding.understand import Understander
+from digitizer.understanding.zones import Blank
 from tests.conftest import UNDERSTANDING_TODAY
 
 ROOT = Path(__file__).resolve().parent.parent

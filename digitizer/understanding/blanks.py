@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from digitizer.understanding.decree30 import KIND_ABBREVIATIONS, Blank, Zones
+from digitizer.understanding.decree30 import KIND_ABBREVIATIONS
 from digitizer.understanding.reading import Reading
+from digitizer.understanding.zones import Blank, Zones
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from digitizer.understanding.layout import Segment, fold_text
 from digitizer.understanding.schema import DocumentSchema, SchemaSet
 
 if TYPE_CHECKING:
-    from digitizer.understanding.decree30 import Zones
+    from digitizer.understanding.zones import Zones
 
 UNKNOWN = "unknown"
 _TITLE_MIN = 88.0

@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
 from digitizer.understanding.extract import Candidate
 from digitizer.understanding.layout import Segment, fold_text
 from digitizer.understanding.places import place_names, respell_places
+from digitizer.understanding.signature import read_signature
 from digitizer.understanding.zones import (
+    Blank,
     Line,
+    Zones,
     as_candidate,
     is_caps,
     is_rule,
@@ -110,35 +112,6 @@ _BODY_HEADS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Blank:
-    """A printed line with blanks a hand may have filled ("Số: 87 /QĐ-UBND", "ngày 05
-    tháng 02 năm 2025"): the line's box, the blanks in it ("number", "day", "month"),
-    what the page's OCR read in each, and how the field's value is made of them."""
-
-    page: int
-    box: tuple[int, int, int, int]  # the line: left, top, width, height in page pixels
-    printed: dict[str, str]  # blank -> the page OCR's reading of it
-    template: str  # "{number}/QĐ-UBND", "{day}/{month}/2025"
-
-    def value(self, filled: dict[str, str]) -> str:
-        return self.template.format(**{**self.printed, **filled})
-
-
-@dataclass(slots=True)
-class Zones:
-    """What the layout gave, field by field, plus the blanks to read again."""
-
-    found: dict[str, list[Candidate]] = field(default_factory=dict)
-    blanks: dict[str, Blank] = field(default_factory=dict)
-    motto: bool = False
-    symbol: bool = False  # "Số: …/…" in the top-left block
-
-    def add(self, name: str, cand: Candidate | None) -> None:
-        if cand is not None:
-            self.found.setdefault(name, []).append(cand)
-
-
 def _motto_at(line: Line, motto: str = _MOTTO) -> int | None:
     """Offset where the national motto starts in ``line`` (None: not there)."""
     if len(line.folded) < len(motto) * 0.6:
@@ -176,8 +149,6 @@ def title_of(line: Line, titles: Sequence[str]) -> str | None:
 
 def read_zones(segments: Sequence[Segment], titles: Sequence[str]) -> Zones:
     """Every zone of a Decree 30 document that could be found (empty if not that layout)."""
-    from digitizer.understanding.signature import read_signature
-
     zones = Zones()
     lines = lines_of(segments)
     header = _header_page(lines)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from digitizer.understanding.places import respell_places
-from digitizer.understanding.zones import Line, as_candidate, is_caps, join_lines, split_at
+from digitizer.understanding.zones import Line, Zones, as_candidate, is_caps, join_lines, split_at
 
 _RECIPIENTS = re.compile(r"^\s*n[o0]i\s*nh[a-z]n\s*[:;.]?")
 _AUTHORITY = re.compile(r"^\s*(tm|kt|tl|tuq|q)\s*[.,]\s*\S")
@@ -27,7 +27,7 @@ _PREFIX_SHAPE = re.compile(r"^\s*[a-z0-9]{1,3}\s*[.,]\s*\S")
 _MAX_NAME_DROP = 16  # line heights from the position down to the name (the signature)
 
 
-def read_signature(zones: object, lines: Sequence[Line], split_x: int) -> None:
+def read_signature(zones: Zones, lines: Sequence[Line], split_x: int) -> None:
     """Add the recipients and the signature block's fields to ``zones`` (a :class:`Zones`)."""
     start = next((ln for ln in lines if _RECIPIENTS.match(ln.folded)), None)
     if start is None:
@@ -44,7 +44,7 @@ def read_signature(zones: object, lines: Sequence[Line], split_x: int) -> None:
     if auth is not None and m.end() + auth.start() > 0:  # "Nơi nhận: TM. ỦY BAN…" as one line
         head, block_start = split_at(start, m.end() + auth.start())
     column = head.right + head.height
-    _read_recipients(zones, page_lines, head, m.end(), column)
+    _read_recipients(zones, page_lines, head, m.end())
     right = [
         ln for ln in page_lines if ln.left >= column and ln.bottom >= head.top - 4 * head.height
     ]
@@ -56,7 +56,7 @@ def read_signature(zones: object, lines: Sequence[Line], split_x: int) -> None:
         _read_block(zones, right, first)
 
 
-def _read_block(zones: object, lines: Sequence[Line], first: Line) -> None:
+def _read_block(zones: Zones, lines: Sequence[Line], first: Line) -> None:
     """Authority lines, position, name: top down from ``first`` in its column.
 
     The block's capitals follow each other closely, then the signature leaves a gap: the
@@ -83,7 +83,7 @@ def _read_block(zones: object, lines: Sequence[Line], first: Line) -> None:
     # the line that could not be read
     position: Line | None = None if _AUTHORITY.match(block[-1].folded) else block[-1]
     authority = block if position is None else block[:-1]
-    add = zones.add  # type: ignore[attr-defined]
+    add = zones.add
     if authority:
         joined = join_lines(authority)
         text = respell_places(joined.text)
@@ -97,7 +97,7 @@ def _read_block(zones: object, lines: Sequence[Line], first: Line) -> None:
     _read_name(zones, below, position)
 
 
-def _read_name(zones: object, below: Sequence[Line], above: Line) -> None:
+def _read_name(zones: Zones, below: Sequence[Line], above: Line) -> None:
     """The signer's name: the first mixed-case line of two to six capitalised words under
     the block, past the signature and the seal."""
     for ln in below:
@@ -107,7 +107,7 @@ def _read_name(zones: object, below: Sequence[Line], above: Line) -> None:
             break
         words = ln.text.split()
         if 2 <= len(words) <= 6 and all(_NAME_WORD.match(w) for w in words):
-            zones.add("signer_name", as_candidate("signer_name", ln, 0.92))  # type: ignore[attr-defined]
+            zones.add("signer_name", as_candidate("signer_name", ln, 0.92))
             return
 
 
@@ -125,11 +125,8 @@ def _plausible(line: Line) -> bool:
     return not any(c.isdigit() for c in line.text)
 
 
-def _read_recipients(
-    zones: object, lines: Sequence[Line], head: Line, after: int, column: int
-) -> None:
+def _read_recipients(zones: Zones, lines: Sequence[Line], head: Line, after: int) -> None:
     """The "- …;" items under "Nơi nhận:", in the left column, joined by "; "."""
-    del column
     items: list[list[str]] = []
     words: list[Line] = []
     rest = head.text[after:].strip(" :")
@@ -158,6 +155,4 @@ def _read_recipients(
     if not cleaned or not words:
         return
     joined = join_lines(words)
-    zones.add(  # type: ignore[attr-defined]
-        "recipients", as_candidate("recipients", joined, 0.85, "; ".join(cleaned))
-    )
+    zones.add("recipients", as_candidate("recipients", joined, 0.85, "; ".join(cleaned)))

@@ -22,7 +22,7 @@ from digitizer.records import FieldValue, OcrWord
 from digitizer.understanding.anchors import alone_candidates, place_date_candidates
 from digitizer.understanding.blanks import ReadBlank, agree_with_kind, fill_blanks
 from digitizer.understanding.classify import UNKNOWN, Classification, classify
-from digitizer.understanding.decree30 import Zones, read_zones
+from digitizer.understanding.decree30 import read_zones
 from digitizer.understanding.extract import Candidate, candidates, label_hits
 from digitizer.understanding.layout import Segment, before_headings, fold_text, segments_of
 from digitizer.understanding.learned import DocTypeModel
@@ -45,6 +45,7 @@ from digitizer.understanding.zone_values import (
     spell_signer,
     zone_confidence,
 )
+from digitizer.understanding.zones import Zones
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from digitizer.records import OcrWord
 from digitizer.understanding.extract import Candidate
@@ -24,6 +25,35 @@ _STUB = re.compile(r"^[_=~]+$")
 _LEADING_JUNK = re.compile(r"^[^\w(\"“]+")
 # old tone placement still printed on older documents (Decree 30 writes "ỦY")
 _OLD_TONES = (("UỶ", "ỦY"), ("Uỷ", "Ủy"))
+
+
+@dataclass(frozen=True, slots=True)
+class Blank:
+    """A printed line with blanks a hand may have filled ("Số: 87 /QĐ-UBND", "ngày 05
+    tháng 02 năm 2025"): the line's box, the blanks in it ("number", "day", "month"),
+    what the page's OCR read in each, and how the field's value is made of them."""
+
+    page: int
+    box: tuple[int, int, int, int]  # the line: left, top, width, height in page pixels
+    printed: dict[str, str]  # blank -> the page OCR's reading of it
+    template: str  # "{number}/QĐ-UBND", "{day}/{month}/2025"
+
+    def value(self, filled: dict[str, str]) -> str:
+        return self.template.format(**{**self.printed, **filled})
+
+
+@dataclass(slots=True)
+class Zones:
+    """What the layout gave, field by field, plus the blanks to read again."""
+
+    found: dict[str, list[Candidate]] = field(default_factory=dict)
+    blanks: dict[str, Blank] = field(default_factory=dict)
+    motto: bool = False
+    symbol: bool = False  # "Số: …/…" in the top-left block
+
+    def add(self, name: str, cand: Candidate | None) -> None:
+        if cand is not None:
+            self.found.setdefault(name, []).append(cand)
 
 
 def lines_of(segments: Sequence[Segment]) -> list[Line]:
